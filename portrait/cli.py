@@ -1,1 +1,123 @@
-def main():\n    pass
+"""`portrait` command line: generate data, build the warehouse, serve the docs.
+
+Every command has `--help`. Paths follow the environment variables of
+`../shared/spec/interfaces.md` (PORTRAIT_RAW_DIR, PORTRAIT_DB, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from portrait import paths
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:  # argparse turns this into a clean usage error
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from portrait.generate import generate
+
+    out = Path(args.out)
+    state = out / "raw" / "_generator_state.json"
+    if args.if_absent and state.exists():
+        existing = json.loads(state.read_text())
+        print(
+            f"portrait generate: {out}/raw already holds the {existing.get('scale')!r} dataset "
+            f"(seed {existing.get('seed')}, received until {existing.get('until')}); not regenerating. "
+            f"Delete {out} to start over.",
+            file=sys.stderr,
+        )
+        return 0
+    summary = generate(
+        scale=args.scale, seed=args.seed, out=out, until=args.until, progress=not args.quiet
+    )
+    if args.json:
+        print(json.dumps(summary, default=str, indent=2))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from portrait.dbt import run_dbt
+
+    result = run_dbt(["build", *args.dbt_args], check=False)
+    return result.returncode
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from portrait.dbt import run_dbt
+
+    run_dbt(["docs", "generate"])
+    if args.no_serve:
+        print(f"portrait docs: site written to {paths.PROJECT_DIR / 'target'} (index.html)")
+        return 0
+    print(f"portrait docs: serving the lineage site on http://localhost:{args.port} (Ctrl-C to stop)")
+    return run_dbt(["docs", "serve", "--port", str(args.port), "--no-browser"], check=False).returncode
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from portrait.summary import print_summary
+
+    return print_summary()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portrait",
+        description="portrait: a customer-360 / user-profile warehouse on dbt and DuckDB.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser(
+        "generate",
+        help="write a synthetic omnichannel raw dataset with ground truth",
+        description=(
+            "Write the 13 raw tables of the raw contract as Parquet into OUT/raw/<table>/ and the "
+            "ground truth into OUT/truth/. With --until, write only what had been received by that "
+            "local date; a later call with a later --until adds files for the new days only."
+        ),
+    )
+    gen.add_argument("--scale", choices=["tiny", "small", "medium", "large"], default="small",
+                     help="dataset size: tiny ~2k persons, small ~50k, medium ~200k, large ~1M (default: small)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed; same seed and scale give identical data")
+    gen.add_argument("--out", default="data", help="output folder (default: data)")
+    gen.add_argument("--until", type=_date, default=None,
+                     help="write rows received up to this Asia/Shanghai date (default: the as-of date)")
+    gen.add_argument("--if-absent", action="store_true", help="do nothing when OUT already holds a dataset")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.add_argument("--json", action="store_true", help="print the summary as JSON")
+    gen.set_defaults(func=cmd_generate)
+
+    build = sub.add_parser(
+        "build",
+        help="run `dbt build` on the warehouse (PORTRAIT_DB)",
+        description="Run `dbt build` with the project's environment (hash key, paths). Extra arguments go to dbt.",
+    )
+    build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt build")
+    build.set_defaults(func=cmd_build)
+
+    docs = sub.add_parser("docs", help="generate and serve the dbt lineage docs")
+    docs.add_argument("--port", type=int, default=8080, help="port to serve on (default: 8080)")
+    docs.add_argument("--no-serve", action="store_true", help="only generate the site")
+    docs.set_defaults(func=cmd_docs)
+
+    summary = sub.add_parser("summary", help="print what the warehouse holds and what to query first")
+    summary.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

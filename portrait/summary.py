@@ -1,0 +1,61 @@
+"""What `make demo` prints at the end: where things are and what to query first."""
+
+from __future__ import annotations
+
+import duckdb
+
+from portrait import paths
+
+FIRST_QUERIES = [
+    ("Row accounting per raw table (nothing lost silently)",
+     "select * from marts.audit_row_reconciliation order by source_table"),
+    ("Why rows were quarantined",
+     "select source_table, quarantine_reason, count(*) as rows from staging.stg_quarantine__rows "
+     "group by all order by rows desc"),
+    ("Staged CRM members",
+     "select member_id, phone_masked, email_masked, gender, city from staging.stg_crm__members limit 10"),
+]
+
+
+def _relations(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema not in ('information_schema', 'pg_catalog') order by 1, 2"
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for schema, name in rows:
+        out.setdefault(schema, []).append(name)
+    return out
+
+
+def print_summary() -> int:
+    db = paths.warehouse_path()
+    if not db.exists():
+        print(f"portrait: no warehouse at {db} yet: run `make demo`")
+        return 1
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        relations = _relations(con)
+        print()
+        print(f"Warehouse (private, with PII):  {db}")
+        print(f"Published marts for BI (no PII): {paths.publish_path()}  (written by `portrait run`)")
+        print(f"Raw landing zone:               {paths.raw_dir()}")
+        print("Lineage docs:                   make docs   (then open http://localhost:8080)")
+        print()
+        for schema, names in relations.items():
+            print(f"  {schema:<14} {len(names):>3} relations: {', '.join(names[:8])}{' ...' if len(names) > 8 else ''}")
+        existing = {f"{s}.{n}" for s, names in relations.items() for n in names}
+        print()
+        print("What to query first (duckdb " + str(db) + "):")
+        for title, sql in FIRST_QUERIES:
+            relation = sql.split(" from ")[1].split()[0]
+            if relation not in existing:
+                continue
+            print(f"\n  -- {title}\n  {sql};")
+            if title.startswith("Row accounting"):
+                for row in con.execute(sql).fetchall():
+                    print("     ", row)
+        print()
+    finally:
+        con.close()
+    return 0
