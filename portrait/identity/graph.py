@@ -101,3 +101,94 @@ def resolve_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
     return nodes.append_column(
         "component_type", pc.take(nodes["identifier_type"], representative)
     ).append_column("component_value", pc.take(nodes["identifier_value"], representative))
+
+
+WEAK_IDENTIFIER_TYPES = ("device_id", "anonymous_id")
+
+
+def apply_conflict_rule(
+    nodes: pa.Table,
+    edges: pa.Table,
+    anchors: pa.Table,
+    weak_types: tuple[str, ...] = WEAK_IDENTIFIER_TYPES,
+) -> np.ndarray:
+    """Which edges may be used under the conflict rule; returns a boolean mask over `edges`.
+
+    Rule: two CRM members with valid, different phones are never merged through weak
+    identifiers (devices, anonymous ids) alone. Strong edges (neither end weak) are
+    always kept. Weak identifiers are grouped into clusters by weak-weak edges (a device
+    and its anonymous ids); a cluster attaches to strong components through weak-strong
+    edges. Where attachments would put strong components whose members carry different
+    phones into one person, every cluster that attaches to two or more strong components
+    there is a bridge, and its weak-strong edges are dropped: the family tablet becomes
+    its own person instead of fusing two families. Clusters that attach to one strong
+    component keep their edge.
+
+    anchors: `identifier_type`, `identifier_value` (the CRM member), `phone` (its valid phone).
+    """
+    import pandas as pd
+
+    universe = _node_key(nodes["identifier_type"], nodes["identifier_value"])
+    n = len(universe)
+    mask = np.ones(edges.num_rows, dtype=bool)
+    if n == 0 or edges.num_rows == 0:
+        return mask
+    a = pc.index_in(_node_key(edges["identifier_type_a"], edges["identifier_value_a"]), value_set=universe)
+    b = pc.index_in(_node_key(edges["identifier_type_b"], edges["identifier_value_b"]), value_set=universe)
+    a = a.to_numpy(zero_copy_only=False).astype(np.int64)
+    b = b.to_numpy(zero_copy_only=False).astype(np.int64)
+    weak_values = pa.array(list(weak_types))
+    node_is_weak = pc.is_in(_flat(nodes["identifier_type"]), value_set=weak_values).to_numpy(zero_copy_only=False)
+    a_weak, b_weak = node_is_weak[a], node_is_weak[b]
+    strong_edge = ~a_weak & ~b_weak
+    weak_weak = a_weak & b_weak
+    weak_strong = a_weak ^ b_weak
+
+    strong_label = component_labels(a[strong_edge], b[strong_edge], n)
+    cluster_label = component_labels(a[weak_weak], b[weak_weak], n)
+
+    # Phone signature of every strong component that holds an anchored CRM member.
+    anchor_keys = _node_key(anchors["identifier_type"], anchors["identifier_value"])
+    anchor_index = pc.index_in(anchor_keys, value_set=universe).to_numpy(zero_copy_only=False)
+    known = ~pd.isna(anchor_index)
+    signatures = (
+        pd.DataFrame({
+            "strong": strong_label[anchor_index[known].astype(np.int64)],
+            "phone": anchors["phone"].to_numpy(zero_copy_only=False)[known],
+        })
+        .dropna()
+        .drop_duplicates()
+        .sort_values(["strong", "phone"])
+        .groupby("strong")["phone"]
+        .agg("|".join)
+    )
+    if signatures.empty:
+        return mask
+
+    # Attachments of weak clusters to strong components.
+    weak_end = np.where(a_weak, a, b)[weak_strong]
+    strong_end = np.where(a_weak, b, a)[weak_strong]
+    attach = pd.DataFrame({
+        "edge": np.flatnonzero(weak_strong),
+        "cluster": cluster_label[weak_end],
+        "strong": strong_label[strong_end],
+    })
+    pairs = attach[["cluster", "strong"]].drop_duplicates()
+    n_strong = int(strong_label.max()) + 1
+    group = component_labels(
+        pairs["strong"].to_numpy(), pairs["cluster"].to_numpy() + n_strong,
+        n_strong + int(cluster_label.max()) + 1,
+    )
+    pairs = pairs.assign(group=group[pairs["strong"].to_numpy()])
+    pairs = pairs.assign(signature=pairs["strong"].map(signatures))
+    distinct_signatures = pairs.groupby("group")["signature"].nunique()
+    conflicting_groups = distinct_signatures.index[distinct_signatures > 1]
+    attachments_per_cluster = pairs.groupby("cluster")["strong"].nunique()
+    bridges = pairs.loc[
+        pairs["group"].isin(conflicting_groups)
+        & pairs["cluster"].map(attachments_per_cluster).gt(1),
+        "cluster",
+    ].unique()
+    dropped = attach.loc[attach["cluster"].isin(bridges), "edge"].to_numpy()
+    mask[dropped] = False
+    return mask

@@ -76,3 +76,47 @@ def test_edge_to_an_unknown_node_is_an_error() -> None:
         assert "not among the nodes" in str(exc)
     else:  # pragma: no cover - the assertion below documents the failure
         raise AssertionError("expected a ValueError")
+
+
+def test_conflict_rule_keeps_two_members_with_different_phones_apart() -> None:
+    from portrait.identity.graph import apply_conflict_rule
+
+    t = "2024-01-01 00:00:00"
+    nodes = _nodes([
+        ("member_id", "M1", t), ("phone", "13800000001", t), ("account_id", "U1", t),
+        ("member_id", "M2", t), ("phone", "13800000002", t), ("account_id", "U2", t),
+        ("device_id", "tablet", t), ("anonymous_id", "anon-t", t),
+        ("device_id", "own-phone-of-1", t),
+    ])
+    edges = _edges([
+        ("member_id", "M1", "phone", "13800000001"),
+        ("account_id", "U1", "phone", "13800000001"),
+        ("member_id", "M2", "phone", "13800000002"),
+        ("account_id", "U2", "phone", "13800000002"),
+        ("device_id", "tablet", "account_id", "U1"),       # family tablet: both log in
+        ("device_id", "tablet", "account_id", "U2"),
+        ("device_id", "tablet", "anonymous_id", "anon-t"),
+        ("device_id", "own-phone-of-1", "account_id", "U1"),  # person 1's own phone
+    ])
+    anchors = pa.table({"identifier_type": ["member_id", "member_id"], "identifier_value": ["M1", "M2"],
+                        "phone": ["13800000001", "13800000002"]})
+    mask = apply_conflict_rule(nodes, edges, anchors)
+    assert mask.tolist() == [True, True, True, True, False, False, True, True]
+    groups = _groups(resolve_components(nodes, edges.filter(pa.array(mask))))
+    assert groups[("member_id", "M1")] != groups[("member_id", "M2")]
+    assert groups[("device_id", "own-phone-of-1")] == groups[("member_id", "M1")]
+    assert groups[("anonymous_id", "anon-t")] == groups[("device_id", "tablet")]
+    assert groups[("device_id", "tablet")] not in (groups[("member_id", "M1")], groups[("member_id", "M2")])
+
+
+def test_conflict_rule_merges_freely_when_phones_agree() -> None:
+    from portrait.identity.graph import apply_conflict_rule
+
+    t = "2024-01-01 00:00:00"
+    nodes = _nodes([("member_id", "M1", t), ("account_id", "U1", t), ("member_id", "M1b", t),
+                    ("device_id", "d", t)])
+    edges = _edges([("device_id", "d", "account_id", "U1"), ("device_id", "d", "member_id", "M1"),
+                    ("device_id", "d", "member_id", "M1b")])
+    anchors = pa.table({"identifier_type": ["member_id", "member_id"], "identifier_value": ["M1", "M1b"],
+                        "phone": ["13800000001", "13800000001"]})
+    assert apply_conflict_rule(nodes, edges, anchors).all()
