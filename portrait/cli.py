@@ -68,6 +68,35 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return print_summary()
 
 
+def cmd_eval_identity(args: argparse.Namespace) -> int:
+    from portrait.evaluate.identity import evaluate_identity
+
+    result = evaluate_identity(paths.warehouse_path(), paths.truth_dir())
+    if args.json:
+        print(json.dumps(result))
+    else:
+        base = result["baseline"]
+        print(f"OneID vs truth ({paths.truth_dir()}):")
+        for key in ("precision", "recall", "bcubed_f1"):
+            print(f"  {key:<12} {result[key]:.4f}   (plain connected components: {base[key]:.4f})")
+        print(f"  persons      {result['persons']}  (true persons {result['true_persons']}, "
+              f"baseline {base['persons']})")
+        print(f"  largest      {result['largest_person']} identifiers  (baseline {base['largest_person']})")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from portrait.identity.explain import explain
+
+    try:
+        code, text = explain(str(paths.warehouse_path()), args.identifiers)
+    except ValueError as exc:
+        print(f"portrait explain: {exc}", file=sys.stderr)
+        return 2
+    print(text)
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portrait",
@@ -107,6 +136,27 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--port", type=int, default=8080, help="port to serve on (default: 8080)")
     docs.add_argument("--no-serve", action="store_true", help="only generate the site")
     docs.set_defaults(func=cmd_docs)
+
+    evaluate = sub.add_parser("eval", help="measure the warehouse against the generator's ground truth")
+    eval_sub = evaluate.add_subparsers(dest="what", required=True, metavar="WHAT")
+    eval_identity = eval_sub.add_parser(
+        "identity", help="OneID pairwise precision/recall and B-cubed F1, beside plain connected components",
+    )
+    eval_identity.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_identity.set_defaults(func=cmd_eval_identity)
+
+    explain = sub.add_parser(
+        "explain",
+        help="why identifiers are one person, or why they are apart",
+        description=(
+            "With one TYPE:VALUE, show its person and the edges touching it. With two, show the path "
+            "of edges (source table, rule) that put them in one person, or why they are apart "
+            "(a guard, a steward override, or no path). Values are normalised as staging does, "
+            "so phone:+86 138-1234-5678 works."
+        ),
+    )
+    explain.add_argument("identifiers", nargs="+", metavar="TYPE:VALUE")
+    explain.set_defaults(func=cmd_explain)
 
     summary = sub.add_parser("summary", help="print what the warehouse holds and what to query first")
     summary.set_defaults(func=cmd_summary)

@@ -26,11 +26,13 @@ def run_dbt(
     work_dir: Path | None = None,
     capture: bool = False,
     check: bool = True,
+    project_dir: Path | None = None,
 ) -> subprocess.CompletedProcess:
     """Run `dbt <args>` in the project directory.
 
     `work_dir` keeps dbt's target/ and logs/ apart, so several builds (tests, benchmark)
-    never share or clobber each other's artefacts.
+    never share or clobber each other's artefacts. `project_dir` runs a copy of the
+    project (tests that edit seeds).
     """
     full_env = dbt_env(env)
     if work_dir is not None:
@@ -40,7 +42,7 @@ def run_dbt(
     Path(full_env["PORTRAIT_DB"]).parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [dbt_executable(), *args],
-        cwd=PROJECT_DIR,
+        cwd=project_dir or PROJECT_DIR,
         env=full_env,
         text=True,
         capture_output=capture,

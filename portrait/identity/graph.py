@@ -192,3 +192,30 @@ def apply_conflict_rule(
     dropped = attach.loc[attach["cluster"].isin(bridges), "edge"].to_numpy()
     mask[dropped] = False
     return mask
+
+
+def resolve_identity(
+    nodes: pa.Table,
+    edges: pa.Table,
+    anchors: pa.Table,
+    weak_types: tuple[str, ...] = WEAK_IDENTIFIER_TYPES,
+) -> pa.Table:
+    """The whole resolution: conflict rule, then components, then representatives.
+
+    nodes: identifiers that may belong to a person (placeholders left out).
+    edges: edges that passed the SQL guards, with `rule`; `steward_merge` edges are
+           applied last and bypass the conflict rule. Edges whose ends are not among
+           the nodes (a steward's typo) are ignored.
+    anchors: CRM members with their valid phone (for the conflict rule).
+    """
+    universe = _node_key(nodes["identifier_type"], nodes["identifier_value"])
+    known = pc.and_(
+        pc.is_in(_node_key(edges["identifier_type_a"], edges["identifier_value_a"]), value_set=universe),
+        pc.is_in(_node_key(edges["identifier_type_b"], edges["identifier_value_b"]), value_set=universe),
+    )
+    edges = edges.filter(known)
+    is_merge = pc.equal(edges["rule"], "steward_merge")
+    observed = edges.filter(pc.invert(is_merge))
+    keep = apply_conflict_rule(nodes, observed, anchors, weak_types)
+    used = pa.concat_tables([observed.filter(pa.array(keep)), edges.filter(is_merge)])
+    return resolve_components(nodes, used)

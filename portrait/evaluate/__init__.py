@@ -1,0 +1,1 @@
+"""Evaluation against the generator's ground truth (models never read the truth)."""
