@@ -2,25 +2,18 @@
     staging model normalises identifiers with these macros and nothing else, so an
     identifier has one spelling in the whole warehouse. -#}
 
-{#- Phone: strip every space, dash, dot, bracket and `+`, then a leading `0086` or
-    `86` country code; valid only as a mainland mobile `1[3-9]` + 9 digits, else NULL. -#}
+{#- Phone: strip every space (also full-width), dash, dot and bracket, then a leading
+    `+86`, `86` or `0086` country code; valid only as a mainland mobile `1[3-9]` + 9
+    digits, else NULL. A `+` followed by another country code is not a mainland mobile.
+    One replace and one extracting match per value. -#}
 {% macro normalise_phone(expression) -%}
-    {%- set digits = regexp_replace_all(clean_text(expression), '[\\s\\-\\.\\(\\)\\+（）]', '') -%}
-    {%- set national -%}
-        case
-            when {{ regexp_full_match(digits, '0086\\d{11}') }} then substr({{ digits }}, 5)
-            when {{ regexp_full_match(digits, '86\\d{11}') }} then substr({{ digits }}, 3)
-            else {{ digits }}
-        end
-    {%- endset -%}
-    case when {{ regexp_full_match(national, '1[3-9]\\d{9}') }} then {{ national }} end
+    {%- set compact = regexp_replace_all(clean_text(expression), '[\\s\\pZ\\-\\.\\(\\)（）]', '') -%}
+    {{ regexp_extract_group(compact, '(?:\\+?86|0086)?(1[3-9]\\d{9})') }}
 {%- endmacro %}
 
 {#- E-mail: trimmed, lower case; NULL unless it looks like local@domain.tld. -#}
 {% macro normalise_email(expression) -%}
-    {%- set value = 'lower(' ~ clean_text(expression) ~ ')' -%}
-    case when {{ regexp_full_match(value, "[a-z0-9!#$%&*+/=?^_`{|}~.\\-]+@[a-z0-9\\-]+(\\.[a-z0-9\\-]+)*\\.[a-z]{2,}") }}
-        then {{ value }} end
+    {{ regexp_extract_group('lower(' ~ clean_text(expression) ~ ')', "([a-z0-9!#$%&*+/=?^_`{|}~.\\-]+@[a-z0-9\\-]+(?:\\.[a-z0-9\\-]+)*\\.[a-z]{2,})") }}
 {%- endmacro %}
 
 {#- device_id, anonymous_id: trimmed, lower case. -#}
@@ -43,31 +36,64 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Canonical form of an identifier whose type is itself a column (`privacy_requests`,
+    `campaign_touches`): `type_expression` is SQL giving one of the nine type names. -#}
+{% macro normalise_identifier_of_type(type_expression, expression) -%}
+    case {{ type_expression }}
+    {%- for identifier_type in enum_values('identifier_type') %}
+        when '{{ identifier_type }}' then {{ normalise_identifier(identifier_type, expression) }}
+    {%- endfor %}
+    end
+{%- endmacro %}
+
 {#- True when a canonical identifier is a placeholder that must never link people
     (seed `placeholder_identifiers`: exact values and regular expressions, per type or
     for every type `*`). The seed is read at compile time and inlined, so the check is
-    a cheap expression on every row; the calling model must depend on the seed
-    (`-- depends_on: {{ ref('placeholder_identifiers') }}`). -#}
+    a cheap expression on every row (one IN list and at most one regular expression);
+    the calling model must depend on the seed (`{{ depends_on_placeholder_identifiers() }}`). -#}
 {% macro is_placeholder(identifier_type, canonical_expression) -%}
-    {%- set rules = placeholder_rules() -%}
     {%- set values = [] -%}
     {%- set patterns = [] -%}
-    {%- for rule in rules if rule['identifier_type'] in (identifier_type, '*') -%}
-        {%- if rule['match_kind'] == 'value' -%}{%- do values.append(rule['value']) -%}
-        {%- else -%}{%- do patterns.append(rule['value']) -%}{%- endif -%}
+    {%- for rule in placeholder_rules() if rule['identifier_type'] in (identifier_type, '*') -%}
+        {%- if rule['match_kind'] == 'value' -%}{%- do values.append(rule['value'] | lower | replace("'", "''")) -%}
+        {%- else -%}{%- do patterns.append('(?:' ~ rule['value'] | replace("'", "''") ~ ')') -%}{%- endif -%}
     {%- endfor -%}
     coalesce(
-        {%- if values %} lower({{ canonical_expression }}) in ({% for v in values %}'{{ v | lower | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor %}){% else %} false{% endif %}
-        {%- for p in patterns %} or {{ regexp_full_match('lower(' ~ canonical_expression ~ ')', p | replace("'", "''")) }}{% endfor %},
+        {%- if values %} lower({{ canonical_expression }}) in ('{{ values | join("', '") }}'){% else %} false{% endif %}
+        {%- if patterns %} or {{ regexp_full_match('lower(' ~ canonical_expression ~ ')', patterns | join('|')) }}{% endif %},
         false
     )
 {%- endmacro %}
 
-{#- Rows of the seed `placeholder_identifiers`, read once per compiled node. -#}
+{#- `is_placeholder` for an identifier whose type is itself a column. -#}
+{% macro is_placeholder_of_type(type_expression, canonical_expression) -%}
+    case {{ type_expression }}
+    {%- for identifier_type in enum_values('identifier_type') %}
+        when '{{ identifier_type }}' then {{ is_placeholder(identifier_type, canonical_expression) }}
+    {%- endfor %}
+        else false
+    end
+{%- endmacro %}
+
+{#- The seed dependency of every model calling `is_placeholder`. Not in unit tests:
+    there `placeholder_rules` reads the seed table itself, so tests need not mock it. -#}
+{% macro depends_on_placeholder_identifiers() -%}
+    {%- if not is_unit_test() -%}-- depends_on: {{ ref('placeholder_identifiers') }}{%- endif -%}
+{%- endmacro %}
+
+{#- Rows of the seed `placeholder_identifiers`, read once per compiled node. In a unit
+    test the seed as loaded in the warehouse (`dbt build` loads it before the tests). -#}
 {% macro placeholder_rules() -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
-    {%- set relation = ref('placeholder_identifiers') -%}
-    {%- set result = run_query("select identifier_type, match_kind, value from " ~ relation) -%}
+    {%- if is_unit_test() -%}
+        {%- set relation = adapter.get_relation(database=target.database, schema='reference', identifier='placeholder_identifiers') -%}
+        {%- if relation is none -%}
+            {{ exceptions.raise_compiler_error("unit tests read the seed placeholder_identifiers from the warehouse: run `dbt seed` (or `dbt build`) first") }}
+        {%- endif -%}
+    {%- else -%}
+        {%- set relation = ref('placeholder_identifiers') -%}
+    {%- endif -%}
+    {%- set result = run_query("select identifier_type, match_kind, value from " ~ relation ~ " order by 1, 2, 3") -%}
     {%- set rules = [] -%}
     {%- for row in result.rows -%}
         {%- do rules.append({'identifier_type': row[0], 'match_kind': row[1], 'value': row[2]}) -%}
@@ -79,15 +105,21 @@
     the type and the value. A bare sha256 of an 11-digit phone is reversible by
     enumeration; without the key it is not. -#}
 {% macro identifier_hash(identifier_type, canonical_expression) -%}
-    {{ return(adapter.dispatch('identifier_hash', 'portrait')(identifier_type, canonical_expression)) }}
+    {{ return(identifier_hash_of_type("'" ~ identifier_type ~ "'", canonical_expression)) }}
 {%- endmacro %}
-{% macro default__identifier_hash(identifier_type, canonical_expression) -%}
-    case when {{ canonical_expression }} is not null
-        then sha2({{ dbt.concat(["'" ~ hash_key() ~ "'", "':" ~ identifier_type ~ ":'", canonical_expression]) }}, 256) end
+
+{#- `identifier_hash` for an identifier whose type is itself a column: the same bytes
+    are hashed, so both give one hash for one (type, value). -#}
+{% macro identifier_hash_of_type(type_expression, canonical_expression) -%}
+    {{ return(adapter.dispatch('identifier_hash', 'portrait')(type_expression, canonical_expression)) }}
 {%- endmacro %}
-{% macro duckdb__identifier_hash(identifier_type, canonical_expression) -%}
+{% macro default__identifier_hash(type_expression, canonical_expression) -%}
     case when {{ canonical_expression }} is not null
-        then sha256({{ dbt.concat(["'" ~ hash_key() ~ "'", "':" ~ identifier_type ~ ":'", canonical_expression]) }}) end
+        then sha2({{ dbt.concat(["'" ~ hash_key() ~ ":'", type_expression, "':'", canonical_expression]) }}, 256) end
+{%- endmacro %}
+{% macro duckdb__identifier_hash(type_expression, canonical_expression) -%}
+    case when {{ canonical_expression }} is not null
+        then sha256({{ dbt.concat(["'" ~ hash_key() ~ ":'", type_expression, "':'", canonical_expression]) }}) end
 {%- endmacro %}
 
 {#- The hash key. Required: `make demo`/`portrait` read it from the git-ignored key file. -#}
@@ -108,3 +140,25 @@
     case when {{ canonical_expression }} is not null
         then {{ dbt.concat(['substr(' ~ canonical_expression ~ ', 1, 1)', "'***@'", dbt.split_part(canonical_expression, "'@'", 2)]) }} end
 {%- endmacro %}
+
+{#- Staging's columns for one identifier column `column` of type `identifier_type` (the
+    canonical value is already selected as `column`, the raw text is `raw_<column>`):
+    the placeholder flag, and for phones and e-mails whether a given value was invalid. -#}
+{% macro identifier_flags(identifier_type, column) -%}
+        {{ is_placeholder(identifier_type, column) }} as is_{{ column }}_placeholder
+    {%- if identifier_type in ('phone', 'email') %},
+        {{ any_unparsed([column]) }} as is_{{ column }}_invalid
+    {%- endif %}
+{%- endmacro %}
+
+{#- What later layers may use instead of the value: the keyed hash and, for phones and
+    e-mails, the masked display form (`<column>_hash`, `<column>_masked`). -#}
+{% macro identifier_display_columns(identifier_type, column) -%}
+        {{ identifier_hash(identifier_type, column) }} as {{ column }}_hash
+    {%- if identifier_type == 'phone' %},
+        {{ mask_phone(column) }} as {{ column }}_masked
+    {%- elif identifier_type == 'email' %},
+        {{ mask_email(column) }} as {{ column }}_masked
+    {%- endif %}
+{%- endmacro %}
+

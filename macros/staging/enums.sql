@@ -73,8 +73,3 @@
 {% macro enum_values(name) -%}
     {{ return(enum_mapping(name).keys() | list) }}
 {%- endmacro %}
-
-{#- An enum value that was given but maps to nothing. -#}
-{% macro is_unmapped_enum(raw_expression, mapped_expression) -%}
-    ({{ clean_text(raw_expression) }} is not null and {{ mapped_expression }} is null)
-{%- endmacro %}

@@ -28,27 +28,36 @@
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- The first capture group of a whole-string match, NULL when the text does not match
+    (DuckDB and Spark both return '' then). One regular expression validates and extracts. -#}
+{% macro regexp_extract_group(expression, pattern, group=1) -%}
+    {{ return(adapter.dispatch('regexp_extract_group', 'portrait')(expression, pattern, group)) }}
+{%- endmacro %}
+{% macro default__regexp_extract_group(expression, pattern, group) -%}
+    nullif(regexp_extract({{ expression }}, '^(?:{{ pattern }})$', {{ group }}), '')
+{%- endmacro %}
+
 {#- A timestamp in any shape of docs/raw_formats.md, as a UTC timestamp (no zone).
     Naive shapes are local time (`portrait__local_time_zone`); `Z`/offset shapes and
     epoch seconds/millis are instants. NULL when the text parses in no shape: callers
-    tell "empty" from "unparseable" with `clean_text(...) is not null`. -#}
+    tell "empty" from "unparseable" with `clean_text(...) is not null`.
+    Hot path (every event row): the shape is told by length and LIKE, not regular
+    expressions, and parsed by the ISO cast, which reads `T` or space, optional
+    fractions and `/` separators. -#}
 {% macro parse_timestamp(expression) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'portrait')(expression)) }}
 {%- endmacro %}
 {% macro duckdb__parse_timestamp(expression) -%}
     {%- set value = clean_text(expression) -%}
     case
-        when regexp_full_match({{ value }}, '\d{13}')
+        when length({{ value }}) = 13 and try_cast({{ value }} as bigint) is not null
             then make_timestamp(cast({{ value }} as bigint) * 1000)
-        when regexp_full_match({{ value }}, '\d{10}')
+        when length({{ value }}) = 10 and try_cast({{ value }} as bigint) is not null
             then make_timestamp(cast({{ value }} as bigint) * 1000000)
-        when regexp_matches({{ value }}, '(Z|[+-]\d{2}:?\d{2})$')
+        when {{ value }} like '%Z' or {{ value }} like '%+__:__' or {{ value }} like '%+____'
+            or {{ value }} like '%:%-__:__' or {{ value }} like '%:%-____'
             then timezone('UTC', try_cast({{ value }} as timestamptz))
-        else timezone('UTC', timezone('{{ var("portrait__local_time_zone") }}', try_strptime(
-            {{ value }},
-            ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%g',
-             '%Y-%m-%dT%H:%M:%S.%g', '%Y/%m/%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']
-        )))
+        else timezone('UTC', timezone('{{ var("portrait__local_time_zone") }}', try_cast({{ value }} as timestamp)))
     end
 {%- endmacro %}
 {% macro default__parse_timestamp(expression) -%}
@@ -123,4 +132,10 @@
         {%- endfor %}
     {%- endfor %}
     end
+{%- endmacro %}
+
+{#- An integer score on a closed scale (`satisfaction` 1-5, `nps` 0-10); NULL when not
+    an integer in [low, high]: callers treat a given but NULL score as `unmapped_enum`. -#}
+{% macro parse_score(expression, low, high) -%}
+    case when {{ parse_integer(expression) }} between {{ low }} and {{ high }} then {{ parse_integer(expression) }} end
 {%- endmacro %}

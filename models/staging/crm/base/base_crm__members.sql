@@ -1,4 +1,4 @@
--- depends_on: {{ ref('placeholder_identifiers') }}
+{{ depends_on_placeholder_identifiers() }}
 {# Every raw CRM member row, parsed and normalised, in exactly one bucket. #}
 with
 
@@ -20,7 +20,7 @@ parsed as (
         {{ normalise_phone('raw_phone') }} as phone,
         {{ normalise_email('raw_email') }} as email,
         {{ clean_text('raw_city') }} as city,
-        {{ map_enum('raw_gender', enum_mapping('gender')) }} as gender_mapped,
+        {{ map_enum('raw_gender', enum_mapping('gender')) }} as gender,
         {{ map_enum('raw_register_channel', enum_mapping('register_channel')) }} as register_channel,
         {{ parse_date('raw_birth_date') }} as birth_date,
         {{ parse_timestamp('raw_registered_at') }} as registered_at,
@@ -34,16 +34,16 @@ checked as (
     select
         *,
         {{ quarantine_reason([
-            ('member_id is null', 'missing_key'),
-            (is_unparseable_timestamp('raw_updated_at', 'updated_at') ~ ' or ' ~ is_unparseable_timestamp('raw_registered_at', 'registered_at'), 'unparseable_timestamp'),
-            ('updated_at is null', 'missing_key'),
-            (is_future_dated('registered_at', 'updated_at') ~ ' or ' ~ is_future_dated('updated_at', 'loaded_through_at'), 'future_timestamp'),
-            (is_unmapped_enum('raw_gender', 'gender_mapped') ~ ' or ' ~ is_unmapped_enum('raw_register_channel', 'register_channel'), 'unmapped_enum'),
+            (any_missing(['member_id']), 'missing_key'),
+            (any_unparsed(['registered_at', 'updated_at']), 'unparseable_timestamp'),
+            (any_missing(['updated_at']), 'missing_key'),
+            (any_future_dated([('registered_at', 'updated_at'), ('updated_at', 'loaded_through_at')]), 'future_timestamp'),
+            (any_unparsed(['gender', 'register_channel']), 'unmapped_enum'),
         ]) }} as quarantine_reason
     from parsed
 ),
 
-final as (
+typed_rows as (
     select
         member_id,
         card_no,
@@ -51,36 +51,27 @@ final as (
         full_name,
         phone,
         email,
-        coalesce(gender_mapped, 'unknown') as gender,
+        coalesce(gender, 'unknown') as gender,
         city,
         register_channel,
-        {{ identifier_hash('member_id', 'member_id') }} as member_id_hash,
-        {{ identifier_hash('phone', 'phone') }} as phone_hash,
-        {{ identifier_hash('email', 'email') }} as email_hash,
-        {{ mask_phone('phone') }} as phone_masked,
-        {{ mask_email('email') }} as email_masked,
-        {{ is_placeholder('member_id', 'member_id') }} as is_member_id_placeholder,
-        {{ is_placeholder('card_no', 'card_no') }} as is_card_no_placeholder,
-        {{ is_placeholder('unionid', 'unionid') }} as is_unionid_placeholder,
-        {{ is_placeholder('phone', 'phone') }} as is_phone_placeholder,
-        {{ is_placeholder('email', 'email') }} as is_email_placeholder,
-        ({{ clean_text('raw_phone') }} is not null and phone is null) as is_phone_invalid,
-        ({{ clean_text('raw_email') }} is not null and email is null) as is_email_invalid,
-        ({{ clean_text('raw_birth_date') }} is not null and birth_date is null) as is_birth_date_invalid,
+        {{ identifier_flags('member_id', 'member_id') }},
+        {{ identifier_flags('card_no', 'card_no') }},
+        {{ identifier_flags('unionid', 'unionid') }},
+        {{ identifier_flags('phone', 'phone') }},
+        {{ identifier_flags('email', 'email') }},
+        {{ any_unparsed(['birth_date']) }} as is_birth_date_invalid,
         birth_date,
         registered_at,
         updated_at,
-        updated_at as arrived_at,
-        _source_file,
-        _source_row,
-        quarantine_reason,
-        case
-            when quarantine_reason is not null
-                then {{ raw_row_json('crm', 'crm_members') }}
-        end as raw_row_json,
-        raw_member_id as raw_key,
-        {{ row_bucket(['member_id'], 'updated_at') }} as row_bucket
+        {{ bucket_columns('crm', 'crm_members', 'updated_at', 'raw_member_id') }}
     from checked
+),
+
+final as (
+    select
+        *,
+        {{ row_bucket(['member_id']) }} as row_bucket
+    from typed_rows
 )
 
 select * from final
