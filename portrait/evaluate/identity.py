@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+
+from portrait.db import first_row, scalar
 import numpy as np
 import pyarrow as pa
 
@@ -30,12 +32,12 @@ def _scores(con: duckdb.DuckDBPyConnection, assigned: str) -> dict[str, float]:
         from truth left join {assigned} a using (identifier_type, identifier_value)
         where not truth.is_shared
     """)
-    q = lambda sql: con.execute(sql).fetchone()[0] or 0  # noqa: E731
+    q = lambda sql: scalar(con, sql) or 0  # noqa: E731
     predicted_pairs = q(f"select {_PAIRS} from (select count(*) n from scored group by cluster)")
     true_pairs_in_predicted = q(f"select {_PAIRS} from (select count(*) n from scored group by cluster, person_key)")
     reachable_pairs = q(f"select {_PAIRS} from (select count(*) n from scored group by reachable_key)")
     reachable_pairs_found = q(f"select {_PAIRS} from (select count(*) n from scored group by cluster, reachable_key)")
-    bcubed = con.execute("""
+    bcubed = first_row(con, """
         with sizes as (
             select *,
                 count(*) over (partition by cluster) as cluster_size,
@@ -45,7 +47,7 @@ def _scores(con: duckdb.DuckDBPyConnection, assigned: str) -> dict[str, float]:
             from scored
         )
         select avg(cluster_and_person / cluster_size), avg(cluster_and_reachable / reachable_size) from sizes
-    """).fetchone()
+    """)
     precision = true_pairs_in_predicted / predicted_pairs if predicted_pairs else 1.0
     recall = reachable_pairs_found / reachable_pairs if reachable_pairs else 1.0
     bp, br = bcubed if bcubed[0] is not None else (1.0, 1.0)
@@ -64,16 +66,16 @@ def _baseline_assignment(con: duckdb.DuckDBPyConnection) -> pa.Table:
                    select row_number() over (order by identifier_type, identifier_value) - 1 as i,
                           identifier_type, identifier_value
                    from intermediate.int_identity__identifiers""")
-    edges = con.execute("""
+    edges = con.sql("""
         select a.i as a, b.i as b
         from intermediate.int_identity__candidate_edges e
         join ids a on a.identifier_type = e.identifier_type_a and a.identifier_value = e.identifier_value_a
         join ids b on b.identifier_type = e.identifier_type_b and b.identifier_value = e.identifier_value_b
         where e.rule != 'steward_merge'
     """).fetchnumpy()
-    n = con.execute("select count(*) from ids").fetchone()[0]
+    n = scalar(con, "select count(*) from ids")
     labels = component_labels(edges["a"].astype(np.int64), edges["b"].astype(np.int64), n)
-    ids = con.execute("select identifier_type, identifier_value from ids order by i").fetch_arrow_table()
+    ids = con.sql("select identifier_type, identifier_value from ids order by i").to_arrow_table()
     return ids.append_column("cluster", pa.array(labels.astype(str)))
 
 
@@ -89,14 +91,15 @@ def evaluate_identity(db_path: Path, truth_dir: Path) -> dict:
         con.register("baseline_assignment", baseline)
         base = _scores(con, "baseline_assignment")
         result.update({
-            "persons": con.execute("select count(distinct person_id) from intermediate.int_identity__person_map").fetchone()[0],
-            "true_persons": con.execute("select count(distinct person_key) from truth where not is_shared").fetchone()[0],
-            "largest_person": con.execute("select max(n) from (select count(*) n from intermediate.int_identity__person_map "
-                                          "group by person_id)").fetchone()[0] or 0,
-            "identifiers_in_truth": con.execute("select count(*) from truth").fetchone()[0],
-            "identifiers_missing_from_model": con.execute(
+            "persons": scalar(con, "select count(distinct person_id) from intermediate.int_identity__person_map"),
+            "true_persons": scalar(con, "select count(distinct person_key) from truth where not is_shared"),
+            "largest_person": scalar(con, "select max(n) from (select count(*) as n "
+                                          "from intermediate.int_identity__person_map group by person_id)") or 0,
+            "identifiers_in_truth": scalar(con, "select count(*) from truth"),
+            "identifiers_missing_from_model": scalar(
+                con,
                 "select count(*) from truth t anti join model_assignment m using (identifier_type, identifier_value)"
-            ).fetchone()[0],
+            ),
             "baseline": {
                 **base,
                 "persons": int(len(set(baseline["cluster"].to_pylist()))),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+
+from portrait.db import first_row, scalar
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order
@@ -37,11 +39,12 @@ def parse_identifier(text: str) -> Identifier:
 
 
 def _person_of(con: duckdb.DuckDBPyConnection, ident: Identifier) -> str | None:
-    row = con.execute(
+    row = first_row(
+        con,
         "select person_id from intermediate.int_identity__person_map "
         "where identifier_type = ? and identifier_value = ?",
         [ident.type, ident.value],
-    ).fetchone()
+    )
     return row[0] if row else None
 
 
@@ -91,10 +94,9 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, start: Identifier, goal: Iden
             union select identifier_type_b, identifier_value_b from step
             except select t, v from seen_nodes""")
         con.execute("insert into seen_nodes select * from frontier")
-        reached = con.execute("select count(*) from seen_nodes where t = ? and v = ?",
-                              [goal.type, goal.value]).fetchone()[0]
-        size = con.execute("select count(*) from found").fetchone()[0]
-        if reached or size > max_edges or con.execute("select count(*) from frontier").fetchone()[0] == 0:
+        reached = scalar(con, "select count(*) from seen_nodes where t = ? and v = ?", [goal.type, goal.value])
+        size = scalar(con, "select count(*) from found")
+        if reached or size > max_edges or scalar(con, "select count(*) from frontier") == 0:
             break
     return con.execute("select * from found").fetchall()
 
