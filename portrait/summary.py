@@ -12,6 +12,9 @@ FIRST_QUERIES = [
     ("Why rows were quarantined",
      "select source_table, quarantine_reason, count(*) as rows from staging.stg_quarantine__rows "
      "group by all order by rows desc"),
+    ("People, one row per person (OneID)",
+     "select person_id, identifier_count, phone_count, device_id_count, is_seen_in_app, is_seen_in_store "
+     "from marts.dim_person order by identifier_count desc limit 10"),
     ("Staged CRM members",
      "select member_id, phone_masked, email_masked, gender, city from staging.stg_crm__members limit 10"),
 ]
