@@ -38,7 +38,7 @@ def test_rerun_gives_identical_person_ids(tiny_warehouse: Warehouse, tmp_path: P
 def day_before(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     out = tmp_path_factory.mktemp("tiny_day_before")
     generate("tiny", TINY_SEED, out, until=AS_OF_DATE - dt.timedelta(days=1), progress=False)
-    return build_warehouse(out / "raw", out / "truth", out, ["--select", "+int_identity__person_map", "--indirect-selection", "cautious"])
+    return build_warehouse(out / "raw", out / "truth", out, ["--select", "+fct_identity_changes", "--indirect-selection", "cautious"])
 
 
 def test_an_added_day_changes_no_untouched_person(day_before: Warehouse, tiny_warehouse: Warehouse) -> None:
@@ -62,3 +62,29 @@ def test_an_added_day_changes_no_untouched_person(day_before: Warehouse, tiny_wa
             # A merge: the surviving id is one of the merged persons' ids (the older one).
             assert new_id in absorbed
     assert changed <= max(1, len(members_before) // 1000)
+
+
+def test_change_ledger_records_what_the_new_day_changed(day_before: Warehouse, tiny_warehouse: Warehouse,
+                                                        tmp_path: Path) -> None:
+    """Run the identity layer on yesterday's warehouse with today's data: the ledger's rows
+    of the second run are exactly the person ids that appeared, merged away or split."""
+    db = tmp_path / "two_runs.duckdb"
+    shutil.copy(day_before.db, db)
+    before = _person_map(db)
+    env = {**tiny_warehouse.env, "PORTRAIT_DB": str(db)}
+    run_dbt(["build", "--select", "+fct_identity_changes", "--indirect-selection", "cautious"], env=env,
+            work_dir=tmp_path, capture=True)
+    after = _person_map(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs = con.execute("select distinct dbt_valid_from from snapshots.snap_identity__person_identifier "
+                           "order by 1").fetchall()
+        assert len(runs) == 2, "the day before and today are two snapshot runs"
+        second = runs[1][0]
+        ledger = con.execute("select old_person_id, new_person_id, change_kind from marts.fct_identity_changes "
+                             "where changed_at = ?", [second]).fetchall()
+    old_ids, new_ids = set(before.values()), set(after.values())
+    merged_away = {old for old, _, kind in ledger if kind == "merge"}
+    assert merged_away == old_ids - new_ids
+    created = {new for _, new, kind in ledger if kind in ("new", "split")}
+    assert created >= new_ids - old_ids
+    assert all(kind in ("new", "merge", "split") for _, _, kind in ledger)
