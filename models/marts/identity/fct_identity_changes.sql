@@ -25,17 +25,27 @@ moves as (
     group by previous.person_id, current_version.person_id, current_version.dbt_valid_from
 ),
 
+remaining_after_move as (
+    select distinct
+        moves.old_person_id,
+        moves.changed_at
+    from moves
+    inner join history
+        on
+            moves.old_person_id = history.person_id
+            and moves.changed_at >= history.dbt_valid_from
+            and (history.dbt_valid_to is null or moves.changed_at < history.dbt_valid_to)
+),
+
 moves_judged as (
     select
         moves.*,
-        exists (
-            select 1 from history
-            where
-                history.person_id = moves.old_person_id
-                and history.dbt_valid_from <= moves.changed_at
-                and (history.dbt_valid_to is null or history.dbt_valid_to > moves.changed_at)
-        ) as old_person_remains
+        remaining_after_move.old_person_id is not null as old_person_remains
     from moves
+    left join remaining_after_move
+        on
+            moves.old_person_id = remaining_after_move.old_person_id
+            and moves.changed_at = remaining_after_move.changed_at
 ),
 
 person_first_seen as (
@@ -54,12 +64,11 @@ new_persons as (
         'new' as change_kind,
         'first run in which the person exists' as reason
     from person_first_seen
-    where not exists (
-        select 1 from moves
-        where
-            moves.new_person_id = person_first_seen.person_id
-            and moves.changed_at = person_first_seen.first_valid_from
-    )
+    left join moves
+        on
+            person_first_seen.person_id = moves.new_person_id
+            and person_first_seen.first_valid_from = moves.changed_at
+    where moves.new_person_id is null
 ),
 
 changes as (
