@@ -58,7 +58,7 @@
             'model': 'stg_service__tickets', 'source_table': 'service_tickets', 'rule': 'service_ticket',
             'seen_at': 'created_at',
             'identifiers': {'phone': 'contact_phone', 'email': 'contact_email', 'account_id': 'account_id'},
-            'pairs': [['phone', 'account_id'], ['email', 'account_id']],
+            'pairs': [['phone', 'account_id'], ['email', 'account_id'], ['phone', 'email']],
         },
         {
             'model': 'stg_survey__responses', 'source_table': 'survey_responses', 'rule': 'survey_response',

@@ -80,6 +80,12 @@ def _baseline_assignment(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def evaluate_identity(db_path: Path, truth_dir: Path) -> dict:
+    truth_file = Path(truth_dir) / "identity.parquet"
+    if not truth_file.exists():
+        raise SystemExit(f"portrait eval identity: no ground truth at {truth_file} "
+                         "(set PORTRAIT_TRUTH_DIR; truth comes from `portrait generate`)")
+    if not Path(db_path).exists():
+        raise SystemExit(f"portrait eval identity: no warehouse at {db_path}: build it first (`make demo`)")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         con.execute(f"create temp table truth as select * from read_parquet('{truth_dir / 'identity.parquet'}')")
