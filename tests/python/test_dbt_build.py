@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -76,3 +77,15 @@ def test_raw_file_missing_a_column_fails_the_run_naming_file_table_and_column(tm
     assert "crm_members" in output and "'email'" in output
     assert TEST_HASH_KEY not in output
     shutil.rmtree(tmp_path / "target", ignore_errors=True)
+
+
+def test_lineage_docs_generate(tiny_warehouse: Warehouse) -> None:
+    """`make docs` serves what `dbt docs generate` writes: the site and a catalog of every relation."""
+    assert tiny_warehouse.returncode == 0
+    work = tiny_warehouse.work_dir / "docs"
+    run_dbt(["docs", "generate"], env=tiny_warehouse.env, work_dir=work, capture=True)
+    target = work / "target"
+    assert (target / "index.html").exists()
+    catalog = json.loads((target / "catalog.json").read_text())
+    documented = {node["metadata"]["name"] for node in catalog["nodes"].values()}
+    assert {"stg_crm__members", "int_identity__person_map", "dim_person", "audit_row_reconciliation"} <= documented
