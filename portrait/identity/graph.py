@@ -51,35 +51,22 @@ def _node_key(types: pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedAr
     return _flat(pc.binary_join_element_wise(types, values, "\x1f"))
 
 
-def resolve_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
-    """Map every node to the representative identifier of its component.
-
-    nodes: `identifier_type`, `identifier_value`, `first_seen_at` (one row per identifier).
-    edges: `identifier_type_a`, `identifier_value_a`, `identifier_type_b`, `identifier_value_b`
-           (only the edges that may link people); both ends must be among the nodes.
-
-    Returns the nodes with `component_type` and `component_value`: the representative
-    identifier of the node's component (earliest `first_seen_at`, then the more durable
-    identifier type, then the smaller value).
-    """
+def _universe(nodes: pa.Table) -> pa.Array:
     universe = _node_key(nodes["identifier_type"], nodes["identifier_value"])
     if len(pc.unique(universe)) != len(universe):
         raise ValueError("nodes must hold each identifier once")
-    a = pc.index_in(_node_key(edges["identifier_type_a"], edges["identifier_value_a"]), value_set=universe)
-    b = pc.index_in(_node_key(edges["identifier_type_b"], edges["identifier_value_b"]), value_set=universe)
-    unknown = pc.sum(pc.add(pc.is_null(a).cast(pa.int64()), pc.is_null(b).cast(pa.int64()))).as_py() or 0
-    if unknown:
-        raise ValueError(f"{unknown} edge endpoints are not among the nodes")
-    labels = component_labels(
-        a.to_numpy(zero_copy_only=False).astype(np.int64),
-        b.to_numpy(zero_copy_only=False).astype(np.int64),
-        len(universe),
-    )
-    if len(labels) == 0:
-        return nodes.append_column("component_type", pa.array([], pa.string())).append_column(
-            "component_value", pa.array([], pa.string())
-        )
+    return universe
 
+
+def _indices(universe: pa.Array, types: pa.Array, values: pa.Array) -> np.ndarray:
+    """Row number of each (type, value) among the nodes; -1 where it is not a node."""
+    found = pc.index_in(_node_key(types, values), value_set=universe)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _representatives(nodes: pa.Table, labels: np.ndarray) -> np.ndarray:
+    """Per node, the row of its component's representative: earliest first_seen_at, then
+    the more durable identifier type, then the smaller value."""
     type_rank = pc.index_in(nodes["identifier_type"], value_set=pa.array(list(IDENTIFIER_TYPE_RANK)))
     type_rank = pc.fill_null(type_rank, len(IDENTIFIER_TYPE_RANK)).to_numpy(zero_copy_only=False)
     value_rank = pc.rank(_flat(nodes["identifier_value"]), sort_keys="ascending", tiebreaker="dense")
@@ -97,48 +84,65 @@ def resolve_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
     is_first[1:] = sorted_labels[1:] != sorted_labels[:-1]
     representative_of_label = np.empty(labels.max() + 1, dtype=np.int64)
     representative_of_label[sorted_labels[is_first]] = order[is_first]
-    representative = pa.array(representative_of_label[labels])
+    return representative_of_label[labels]
+
+
+def _with_representatives(nodes: pa.Table, a: np.ndarray, b: np.ndarray) -> pa.Table:
+    if nodes.num_rows == 0:
+        return nodes.append_column("component_type", pa.array([], pa.string())).append_column(
+            "component_value", pa.array([], pa.string())
+        )
+    labels = component_labels(a, b, nodes.num_rows)
+    representative = pa.array(_representatives(nodes, labels))
     return nodes.append_column(
         "component_type", pc.take(nodes["identifier_type"], representative)
     ).append_column("component_value", pc.take(nodes["identifier_value"], representative))
 
 
+def resolve_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
+    """Map every node to the representative identifier of its component.
+
+    nodes: `identifier_type`, `identifier_value`, `first_seen_at` (one row per identifier).
+    edges: `identifier_type_a`, `identifier_value_a`, `identifier_type_b`, `identifier_value_b`
+           (only the edges that may link people); both ends must be among the nodes.
+
+    Returns the nodes with `component_type` and `component_value`: the representative
+    identifier of the node's component (earliest `first_seen_at`, then the more durable
+    identifier type, then the smaller value).
+    """
+    universe = _universe(nodes)
+    a = _indices(universe, edges["identifier_type_a"], edges["identifier_value_a"])
+    b = _indices(universe, edges["identifier_type_b"], edges["identifier_value_b"])
+    unknown = int((a < 0).sum() + (b < 0).sum())
+    if unknown:
+        raise ValueError(f"{unknown} edge endpoints are not among the nodes")
+    return _with_representatives(nodes, a, b)
+
+
 WEAK_IDENTIFIER_TYPES = ("device_id", "anonymous_id")
 
 
-def apply_conflict_rule(
-    nodes: pa.Table,
-    edges: pa.Table,
-    anchors: pa.Table,
-    weak_types: tuple[str, ...] = WEAK_IDENTIFIER_TYPES,
-) -> np.ndarray:
-    """Which edges may be used under the conflict rule; returns a boolean mask over `edges`.
-
-    Rule: two CRM members with valid, different phones are never merged through weak
-    identifiers (devices, anonymous ids) alone. Strong edges (neither end weak) are
-    always kept. Weak identifiers are grouped into clusters by weak-weak edges (a device
-    and its anonymous ids); a cluster attaches to strong components through weak-strong
-    edges. Where attachments would put strong components whose members carry different
-    phones into one person, every cluster that attaches to two or more strong components
-    there is a bridge, and its weak-strong edges are dropped: the family tablet becomes
-    its own person instead of fusing two families. Clusters that attach to one strong
-    component keep their edge.
-
-    anchors: `identifier_type`, `identifier_value` (the CRM member), `phone` (its valid phone).
-    """
+def _set_hash(groups: np.ndarray, members: np.ndarray) -> "pd.Series":
+    """An order-free 64-bit hash of the set of `members` per group (distinct pairs)."""
     import pandas as pd
 
-    universe = _node_key(nodes["identifier_type"], nodes["identifier_value"])
-    n = len(universe)
-    mask = np.ones(edges.num_rows, dtype=bool)
-    if n == 0 or edges.num_rows == 0:
+    pairs = pd.DataFrame({"group": groups, "member": members}).drop_duplicates()
+    x = pairs["member"].to_numpy().astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return pd.Series(x, index=pairs["group"].to_numpy()).groupby(level=0).sum()
+
+
+def _conflict_mask(a: np.ndarray, b: np.ndarray, node_is_weak: np.ndarray,
+                   anchor_node: np.ndarray, anchor_phone: np.ndarray) -> np.ndarray:
+    """The conflict rule on integer node ids (see `apply_conflict_rule`)."""
+    import pandas as pd
+
+    n = len(node_is_weak)
+    mask = np.ones(len(a), dtype=bool)
+    if n == 0 or len(a) == 0 or len(anchor_node) == 0:
         return mask
-    a = pc.index_in(_node_key(edges["identifier_type_a"], edges["identifier_value_a"]), value_set=universe)
-    b = pc.index_in(_node_key(edges["identifier_type_b"], edges["identifier_value_b"]), value_set=universe)
-    a = a.to_numpy(zero_copy_only=False).astype(np.int64)
-    b = b.to_numpy(zero_copy_only=False).astype(np.int64)
-    weak_values = pa.array(list(weak_types))
-    node_is_weak = pc.is_in(_flat(nodes["identifier_type"]), value_set=weak_values).to_numpy(zero_copy_only=False)
     a_weak, b_weak = node_is_weak[a], node_is_weak[b]
     strong_edge = ~a_weak & ~b_weak
     weak_weak = a_weak & b_weak
@@ -146,24 +150,8 @@ def apply_conflict_rule(
 
     strong_label = component_labels(a[strong_edge], b[strong_edge], n)
     cluster_label = component_labels(a[weak_weak], b[weak_weak], n)
-
-    # Phone signature of every strong component that holds an anchored CRM member.
-    anchor_keys = _node_key(anchors["identifier_type"], anchors["identifier_value"])
-    anchor_index = pc.index_in(anchor_keys, value_set=universe).to_numpy(zero_copy_only=False)
-    known = ~pd.isna(anchor_index)
-    signatures = (
-        pd.DataFrame({
-            "strong": strong_label[anchor_index[known].astype(np.int64)],
-            "phone": anchors["phone"].to_numpy(zero_copy_only=False)[known],
-        })
-        .dropna()
-        .drop_duplicates()
-        .sort_values(["strong", "phone"])
-        .groupby("strong")["phone"]
-        .agg("|".join)
-    )
-    if signatures.empty:
-        return mask
+    # Phone signature of every strong component holding an anchored CRM member.
+    signatures = _set_hash(strong_label[anchor_node], anchor_phone)
 
     # Attachments of weak clusters to strong components.
     weak_end = np.where(a_weak, a, b)[weak_strong]
@@ -194,6 +182,44 @@ def apply_conflict_rule(
     return mask
 
 
+def _conflict_inputs(nodes: pa.Table, universe: pa.Array, anchors: pa.Table,
+                     weak_types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    node_is_weak = pc.is_in(_flat(nodes["identifier_type"]), value_set=pa.array(list(weak_types)))
+    anchor_node = _indices(universe, anchors["identifier_type"], anchors["identifier_value"])
+    phone_code = pc.dictionary_encode(_flat(anchors["phone"])).indices
+    phone_code = pc.fill_null(phone_code, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    keep = (anchor_node >= 0) & (phone_code >= 0)
+    return node_is_weak.to_numpy(zero_copy_only=False), anchor_node[keep], phone_code[keep]
+
+
+def apply_conflict_rule(
+    nodes: pa.Table,
+    edges: pa.Table,
+    anchors: pa.Table,
+    weak_types: tuple[str, ...] = WEAK_IDENTIFIER_TYPES,
+) -> np.ndarray:
+    """Which edges may be used under the conflict rule; returns a boolean mask over `edges`.
+
+    Rule: two CRM members with valid, different phones are never merged through weak
+    identifiers (devices, anonymous ids) alone. Strong edges (neither end weak) are
+    always kept. Weak identifiers are grouped into clusters by weak-weak edges (a device
+    and its anonymous ids); a cluster attaches to strong components through weak-strong
+    edges. Where attachments would put strong components whose members carry different
+    phones into one person, every cluster that attaches to two or more strong components
+    there is a bridge, and its weak-strong edges are dropped: the family tablet becomes
+    its own person instead of fusing two families. Clusters that attach to one strong
+    component keep their edge.
+
+    anchors: `identifier_type`, `identifier_value` (the CRM member), `phone` (its valid phone).
+    """
+    universe = _universe(nodes)
+    a = _indices(universe, edges["identifier_type_a"], edges["identifier_value_a"])
+    b = _indices(universe, edges["identifier_type_b"], edges["identifier_value_b"])
+    if ((a < 0) | (b < 0)).any():
+        raise ValueError("edge endpoints are not among the nodes")
+    return _conflict_mask(a, b, *_conflict_inputs(nodes, universe, anchors, weak_types))
+
+
 def resolve_identity(
     nodes: pa.Table,
     edges: pa.Table,
@@ -207,15 +233,16 @@ def resolve_identity(
            applied last and bypass the conflict rule. Edges whose ends are not among
            the nodes (a steward's typo) are ignored.
     anchors: CRM members with their valid phone (for the conflict rule).
+
+    Identifiers are encoded to integers once; everything after works on int arrays.
     """
-    universe = _node_key(nodes["identifier_type"], nodes["identifier_value"])
-    known = pc.and_(
-        pc.is_in(_node_key(edges["identifier_type_a"], edges["identifier_value_a"]), value_set=universe),
-        pc.is_in(_node_key(edges["identifier_type_b"], edges["identifier_value_b"]), value_set=universe),
-    )
-    edges = edges.filter(known)
-    is_merge = pc.equal(edges["rule"], "steward_merge")
-    observed = edges.filter(pc.invert(is_merge))
-    keep = apply_conflict_rule(nodes, observed, anchors, weak_types)
-    used = pa.concat_tables([observed.filter(pa.array(keep)), edges.filter(is_merge)])
-    return resolve_components(nodes, used)
+    universe = _universe(nodes)
+    a = _indices(universe, edges["identifier_type_a"], edges["identifier_value_a"])
+    b = _indices(universe, edges["identifier_type_b"], edges["identifier_value_b"])
+    known = (a >= 0) & (b >= 0)
+    is_merge = pc.equal(edges["rule"], "steward_merge").to_numpy(zero_copy_only=False)
+    observed = known & ~is_merge
+    keep = _conflict_mask(a[observed], b[observed], *_conflict_inputs(nodes, universe, anchors, weak_types))
+    used = known & is_merge
+    used[np.flatnonzero(observed)[keep]] = True
+    return _with_representatives(nodes, a[used], b[used])
