@@ -4,7 +4,7 @@ Run: `.venv/bin/python bench/oneid_components_synthetic.py` (prints seconds and 
 top list). Results are recorded in bench/README.md. Not a test: no timing assertions.
 """
 import time, numpy as np, pyarrow as pa, cProfile, pstats
-from portrait.identity.graph import resolve_identity
+from portrait.identity.graph import decide_edges, resolve_components
 rng=np.random.default_rng(1)
 n=8_000_000; m=10_000_000
 types=np.array(['device_id','anonymous_id','account_id','phone','member_id'])
@@ -17,6 +17,7 @@ edges=pa.table({'identifier_type_a': ty.take(pa.array(a)), 'identifier_value_a':
 mem=np.flatnonzero(t_idx==4)[:500000]
 anchors=pa.table({'identifier_type': ty.take(pa.array(mem)), 'identifier_value': vals.take(pa.array(mem)), 'phone': pa.array(np.char.add('1380', (mem%1000).astype(str)))})
 t=time.time()
-cProfile.run('r=resolve_identity(nodes, edges, anchors)', '/tmp/prof')
+splits=pa.table({c: pa.array([], pa.string()) for c in ['identifier_type_a','identifier_value_a','identifier_type_b','identifier_value_b']})
+cProfile.run('reasons=decide_edges(nodes, edges, anchors, splits); r=resolve_components(nodes, edges.filter(reasons.is_null()))', '/tmp/prof')
 print('secs', time.time()-t)
 pstats.Stats('/tmp/prof').sort_stats('cumtime').print_stats(18)

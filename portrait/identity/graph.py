@@ -220,21 +220,44 @@ def apply_conflict_rule(
     return _conflict_mask(a, b, *_conflict_inputs(nodes, universe, anchors, weak_types))
 
 
-def resolve_identity(
+def _cut_splits(n: int, a: np.ndarray, b: np.ndarray, used: np.ndarray,
+                splits: list[tuple[int, int]], max_cuts: int = 100) -> np.ndarray:
+    """Stewards' forced splits, applied last: while a split pair is still connected over
+    the used edges, drop the used edge(s) entering the second identifier on a shortest
+    path between them. Returns the indices of the edges cut."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    cut: list[np.ndarray] = []
+    for source, target in splits:
+        if source < 0 or target < 0 or source == target:
+            continue
+        for _ in range(max_cuts):
+            idx = np.flatnonzero(used)
+            graph = coo_matrix((np.ones(len(idx), dtype=np.int8), (a[idx], b[idx])), shape=(n, n)).tocsr()
+            _, predecessors = breadth_first_order(graph, source, directed=False, return_predecessors=True)
+            previous = predecessors[target]
+            if previous < 0:
+                break
+            hop = idx[((a[idx] == previous) & (b[idx] == target)) | ((a[idx] == target) & (b[idx] == previous))]
+            used[hop] = False
+            cut.append(hop)
+    return np.concatenate(cut) if cut else np.zeros(0, dtype=np.int64)
+
+
+def decide_edges(
     nodes: pa.Table,
     edges: pa.Table,
     anchors: pa.Table,
+    splits: pa.Table,
     weak_types: tuple[str, ...] = WEAK_IDENTIFIER_TYPES,
-) -> pa.Table:
-    """The whole resolution: conflict rule, then components, then representatives.
+) -> pa.Array:
+    """Why each guard-passing edge is not used (NULL when it is): the graph-level decisions.
 
-    nodes: identifiers that may belong to a person (placeholders left out).
-    edges: edges that passed the SQL guards, with `rule`; `steward_merge` edges are
-           applied last and bypass the conflict rule. Edges whose ends are not among
-           the nodes (a steward's typo) are ignored.
-    anchors: CRM members with their valid phone (for the conflict rule).
-
-    Identifiers are encoded to integers once; everything after works on int arrays.
+    edges: edges that passed the SQL guards, with `rule`. `steward_merge` edges bypass the
+    conflict rule. `splits`: the stewards' forced splits (`identifier_type_a`, ...), applied
+    last by cutting every remaining path between the pair.
+    Returns one reason per edge: NULL, `unknown_identifier`, `conflict_rule: ...` or
+    `steward_split: path cut`.
     """
     universe = _universe(nodes)
     a = _indices(universe, edges["identifier_type_a"], edges["identifier_value_a"])
@@ -245,4 +268,12 @@ def resolve_identity(
     keep = _conflict_mask(a[observed], b[observed], *_conflict_inputs(nodes, universe, anchors, weak_types))
     used = known & is_merge
     used[np.flatnonzero(observed)[keep]] = True
-    return _with_representatives(nodes, a[used], b[used])
+    reasons = np.full(len(a), None, dtype=object)
+    reasons[~known] = "unknown_identifier"
+    conflicted = np.flatnonzero(observed)[~keep]
+    reasons[conflicted] = "conflict_rule: bridges CRM members with different phones"
+    split_a = _indices(universe, splits["identifier_type_a"], splits["identifier_value_a"])
+    split_b = _indices(universe, splits["identifier_type_b"], splits["identifier_value_b"])
+    cut = _cut_splits(len(universe), a, b, used, list(zip(split_a.tolist(), split_b.tolist())))
+    reasons[cut] = "steward_split: path cut"
+    return pa.array(reasons, pa.string())

@@ -1,12 +1,11 @@
-"""Connected components of the identity graph (thin wrapper; logic in portrait.identity)."""
+"""Connected components of the identity graph over the used edges (thin wrapper; logic in
+portrait.identity.graph)."""
 
-from portrait.identity import resolve_identity
+from portrait.identity import resolve_components
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    weak_types = tuple(dbt.config.get("weak_identifier_types") or ("device_id", "anonymous_id"))
-
     nodes = (
         dbt.ref("int_identity__identifiers")
         .filter("not is_placeholder")
@@ -14,15 +13,9 @@ def model(dbt, session):
         .fetch_arrow_table()
     )
     edges = (
-        dbt.ref("int_identity__candidate_edges")
-        .filter("passes_guards")
-        .project("identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b, rule")
+        dbt.ref("int_identity__edge_decisions")
+        .filter("graph_drop_reason is null")
+        .project("identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b")
         .fetch_arrow_table()
     )
-    anchors = (
-        dbt.ref("stg_crm__members")
-        .filter("phone is not null and not is_phone_placeholder")
-        .project("'member_id' as identifier_type, member_id as identifier_value, phone")
-        .fetch_arrow_table()
-    )
-    return resolve_identity(nodes, edges, anchors, weak_types)
+    return resolve_components(nodes, edges)

@@ -95,12 +95,16 @@ def _raw_tables() -> dict[str, list[dict]]:
     # 9. Steward overrides: force-split a card from a phone; force-merge two unrelated accounts.
     t["pos_transactions"].append(_receipt(card_no="C-SPLIT9", phone="13977770010"))
     t["shop_accounts"] += [_account("U-MERGE9A"), _account("U-MERGE9B")]
+    # 10. A forced split whose pair is also joined through a third identifier.
+    t["crm_members"].append(_member("M-SPLIT10", phone="13977770011", card_no="C-SPLIT10"))
+    t["pos_transactions"].append(_receipt(card_no="C-SPLIT10", phone="13977770011"))
     return t
 
 
 OVERRIDES = """action,identifier_type_a,identifier_value_a,identifier_type_b,identifier_value_b,reason,requested_by,requested_on
 split,card_no,C-SPLIT9,phone,13977770010,Cashier typed another customer's phone,steward,2025-03-01
 merge,account_id,U-MERGE9A,account_id,U-MERGE9B,Customer proved both accounts are theirs,steward,2025-03-01
+split,card_no,C-SPLIT10,phone,13977770011,Card lent to a relative,steward,2025-03-01
 """
 
 
@@ -208,3 +212,11 @@ def test_every_staged_identifier_has_exactly_one_person(hard_cases) -> None:
         anti join intermediate.int_identity__person_map m using (identifier_type, identifier_value)
         where not i.is_placeholder""").fetchone()[0]
     assert missing == 0
+
+
+def test_steward_split_cuts_an_indirect_path_too(hard_cases) -> None:
+    con = hard_cases
+    assert not _together(con, ("card_no", "C-SPLIT10"), ("phone", "13977770011"))
+    reasons = {r[0] for r in con.execute("select drop_reason from intermediate.int_identity__edges "
+                                         "where identifier_value_b = '13977770011'").fetchall()}
+    assert reasons == {"steward_split", "steward_split: path cut"}, reasons

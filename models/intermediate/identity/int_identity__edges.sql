@@ -1,6 +1,7 @@
 {# The identity graph's edges with their final verdict: `is_used` is true when the edge
-   links its two identifiers into one person; otherwise `drop_reason` says which guard
-   dropped it (placeholder, degree cap, steward split, or the conflict rule). PII layer. #}
+   links its two identifiers into one person; otherwise `drop_reason` says why — a
+   row-level guard (placeholder, degree cap, steward split of the pair) or a graph-level
+   decision (the conflict rule, a steward split that cut another path). PII layer. #}
 
 with
 
@@ -8,27 +9,27 @@ candidate_edges as (
     select * from {{ ref('int_identity__candidate_edges') }}
 ),
 
-components as (
-    select * from {{ ref('int_identity__components') }}
+edge_decisions as (
+    select * from {{ ref('int_identity__edge_decisions') }}
 ),
 
 judged as (
     select
         candidate_edges.*,
-        component_a.component_value is not null
-        and component_b.component_value is not null
-        and component_a.component_type = component_b.component_type
-        and component_a.component_value = component_b.component_value as ends_in_one_person,
-        component_a.component_value is null or component_b.component_value is null as has_unknown_end
+        coalesce(
+            candidate_edges.guard_drop_reason,
+            edge_decisions.graph_drop_reason,
+            case when edge_decisions.rule is null then 'undecided' end
+        ) as drop_reason
     from candidate_edges
-    left join components as component_a
+    left join edge_decisions
         on
-            candidate_edges.identifier_type_a = component_a.identifier_type
-            and candidate_edges.identifier_value_a = component_a.identifier_value
-    left join components as component_b
-        on
-            candidate_edges.identifier_type_b = component_b.identifier_type
-            and candidate_edges.identifier_value_b = component_b.identifier_value
+            candidate_edges.identifier_type_a = edge_decisions.identifier_type_a
+            and candidate_edges.identifier_value_a = edge_decisions.identifier_value_a
+            and candidate_edges.identifier_type_b = edge_decisions.identifier_type_b
+            and candidate_edges.identifier_value_b = edge_decisions.identifier_value_b
+            and candidate_edges.source_table = edge_decisions.source_table
+            and candidate_edges.rule = edge_decisions.rule
 ),
 
 final as (
@@ -39,13 +40,9 @@ final as (
         identifier_value_b,
         source_table,
         rule,
-        case
-            when guard_drop_reason is not null then guard_drop_reason
-            when has_unknown_end then 'unknown_identifier'
-            when not ends_in_one_person then 'conflict_rule: bridges CRM members with different phones'
-        end as drop_reason,
+        drop_reason,
         supporting_rows,
-        passes_guards and ends_in_one_person as is_used,
+        drop_reason is null as is_used,
         first_seen_at,
         last_seen_at
     from judged
