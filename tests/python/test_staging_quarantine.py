@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from rawkit import write_raw
+from warehouse_fixtures import TEST_HASH_KEY
 
 from portrait.dbt import run_dbt
 
-HASH_KEY = "staging-test-key-0123456789abcde"  # 32 characters, fixed
 FIRST, SECOND = "part-0001.parquet", "part-0002.parquet"
 # unit tests do not read the raw folder: the full build on tiny data runs them
 SELECT = ["--select", "placeholder_identifiers", "staging", "marts.audit", "--exclude-resource-type", "unit_test"]
@@ -271,7 +271,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for file in (raw / table).glob("*.parquet"):
             file.unlink()
     db = work / "portrait.duckdb"
-    env = {"PORTRAIT_RAW_DIR": str(raw), "PORTRAIT_DB": str(db), "PORTRAIT_HASH_KEY": HASH_KEY}
+    env = {"PORTRAIT_RAW_DIR": str(raw), "PORTRAIT_DB": str(db), "PORTRAIT_HASH_KEY": TEST_HASH_KEY}
     result = run_dbt(["build", *SELECT], env=env, work_dir=work, capture=True, check=False)
     assert result.returncode == 0, (result.stdout or "")[-6000:]
     assert "no raw files for table 'privacy_requests'" in result.stdout
