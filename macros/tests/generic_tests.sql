@@ -49,3 +49,23 @@
         where cast(actual.{{ column_name }} as {{ dbt.type_string() }}) = expected.expected_value
     )
 {% endtest %}
+
+{#- Every row's (`columns`) combination, where none of them is NULL, exists in `to`
+    (a composite foreign key; `to_columns` default to the same names). -#}
+{% test relationships_by_columns(model, to, columns, to_columns=none) %}
+    {%- set parent_columns = to_columns or columns %}
+    select child.*
+    from {{ model }} as child
+    where
+        {% for column in columns -%}
+            child.{{ column }} is not null and
+        {% endfor -%}
+        not exists (
+            select 1
+            from {{ to }} as parent
+            where
+                {% for column in columns -%}
+                    child.{{ column }} = parent.{{ parent_columns[loop.index0] }}{{ ' and' if not loop.last }}
+                {% endfor %}
+        )
+{% endtest %}

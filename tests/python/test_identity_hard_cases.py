@@ -7,17 +7,14 @@ meet), the project is copied so a steward can edit the overrides seed, and one
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from portrait.dbt import run_dbt
-from portrait.paths import PROJECT_DIR
 from rawkit import write_raw
-from warehouse_fixtures import warehouse_env
+from warehouse_fixtures import copy_project, warehouse_env
 
 T0 = "2025-01-05 10:00:00"
 T1 = "2025-02-05 10:00:00"
@@ -111,14 +108,7 @@ split,card_no,C-SPLIT10,phone,13977770011,Card lent to a relative,steward,2025-0
 @pytest.fixture(scope="module")
 def hard_cases(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     work = tmp_path_factory.mktemp("identity_hard_cases")
-    project = work / "project"
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=PROJECT_DIR,
-                           capture_output=True, text=True, check=True).stdout.split()
-    for name in files:
-        source = PROJECT_DIR / name
-        if source.is_file():
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, project / name)
+    project = copy_project(work / "project")
     (project / "seeds" / "identity" / "identity_overrides.csv").write_text(OVERRIDES)
     write_raw(work / "raw", _raw_tables())
     env = warehouse_env(work / "raw", work / "truth", work)

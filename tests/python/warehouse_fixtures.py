@@ -7,6 +7,8 @@ suite); everything lives in pytest's temporary folders, never in data/ or wareho
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import duckdb
 import pytest
 
 from portrait.dbt import run_dbt
+from portrait.paths import PROJECT_DIR
 
 TEST_HASH_KEY = "test-key-0123456789abcdef0123456789abcdef"
 
@@ -32,6 +35,19 @@ class Warehouse:
     def run_results(self) -> list[dict]:
         path = self.work_dir / "target" / "run_results.json"
         return json.loads(path.read_text())["results"] if path.exists() else []
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project's tracked (and untracked, not ignored) files, for tests that
+    edit seeds or YAML; returns `destination`."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=PROJECT_DIR,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    for name in files:
+        source = PROJECT_DIR / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
 
 
 def warehouse_env(raw_dir: Path, truth_dir: Path, work_dir: Path) -> dict[str, str]:

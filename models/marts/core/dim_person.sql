@@ -1,6 +1,7 @@
-{# One row per person: how many identifiers of each type resolve to them, the channels
-   they were seen in, and when. Profile columns (metrics, segments, tags, consent) join
-   here as they land. #}
+{# One row per person — the table a BI tool opens first: masked contact, demographics,
+   key metrics, the current segment of every scheme, the person's most distinctive tags,
+   how many identifiers of each type resolve to them, the channels they were seen in
+   and when. No raw PII: contacts are masked, identifiers only counted. #}
 {%- set types = identifier_types() %}
 {%- set channels = {
     'crm': ['crm_members'],
@@ -12,13 +13,92 @@
     'survey': ['survey_responses'],
 } %}
 
+{%- set key_metrics = [
+    'gender', 'age_band', 'city', 'city_tier', 'is_member', 'orders_lifetime', 'spend_lifetime',
+    'orders_365d', 'spend_365d', 'avg_order_value_lifetime', 'visit_days_30d', 'days_since_last_order',
+    'days_since_last_visit', 'preferred_platform', 'preferred_daypart', 'shopping_channel_mix',
+    'top_category_affinity', 'top_content_type_affinity', 'as_of_date',
+] %}
+
 with
 
 person_map as (
     select * from {{ ref('int_identity__person_map') }}
 ),
 
-final as (
+metrics as (
+    select * from {{ ref('int_person_metrics') }}
+),
+
+segments as (
+    select * from {{ ref('fct_person_segments') }}
+),
+
+person_tags as (
+    select * from {{ ref('fct_person_tags') }}
+),
+
+tags as (
+    select * from {{ ref('dim_tag') }}
+),
+
+latest_contacts as (
+    select
+        person_id,
+        identifier_type,
+        identifier_value,
+        row_number() over (
+            partition by person_id, identifier_type
+            order by last_seen_at desc, supporting_rows desc, identifier_value asc
+        ) as recency_rank
+    from person_map
+    where identifier_type in ('phone', 'email')
+),
+
+contacts as (
+    select
+        person_id,
+        max(case when identifier_type = 'phone' then {{ mask_phone('identifier_value') }} end) as phone_masked,
+        max(case when identifier_type = 'email' then {{ mask_email('identifier_value') }} end) as email_masked
+    from latest_contacts
+    where recency_rank = 1
+    group by person_id
+),
+
+segments_pivoted as (
+    select
+        person_id,
+        {% for scheme in segment_schemes() -%}
+            max(case when scheme = '{{ scheme }}' then segment_code end) as {{ scheme }}_segment,
+        {% endfor -%}
+        max(case when scheme = 'rfm' then score end) as rfm_score
+    from segments
+    group by person_id
+),
+
+distinctive_tags as (
+    select
+        person_tags.person_id,
+        {{ dbt.concat(['person_tags.tag_code', "'='", 'person_tags.tag_value']) }} as tag_label,
+        row_number() over (
+            partition by person_tags.person_id
+            order by tags.persons_tagged, person_tags.tag_code
+        ) as distinctiveness_rank
+    from person_tags
+    inner join tags on person_tags.tag_code = tags.tag_code
+    where tags.kind != 'factual'
+),
+
+top_tags as (
+    select
+        person_id,
+        {{ dbt.listagg('tag_label', "'; '", 'order by distinctiveness_rank') }} as top_tags
+    from distinctive_tags
+    where distinctiveness_rank <= 5
+    group by person_id
+),
+
+identifiers as (
     select
         person_id,
         {% for type in types -%}
@@ -36,6 +116,35 @@ final as (
         max(last_seen_at) as last_seen_at
     from person_map
     group by person_id
+),
+
+final as (
+    select
+        identifiers.person_id,
+        contacts.phone_masked,
+        contacts.email_masked,
+        {% for column in key_metrics -%}
+            metrics.{{ column }},
+        {% endfor -%}
+        {% for scheme in segment_schemes() -%}
+            segments_pivoted.{{ scheme }}_segment,
+        {% endfor -%}
+        segments_pivoted.rfm_score,
+        top_tags.top_tags,
+        {% for type in types -%}
+            identifiers.{{ type }}_count,
+        {% endfor -%}
+        identifiers.identifier_count,
+        {% for channel in channels -%}
+            identifiers.is_seen_in_{{ channel }},
+        {% endfor -%}
+        identifiers.first_seen_at,
+        identifiers.last_seen_at
+    from identifiers
+    left join contacts on identifiers.person_id = contacts.person_id
+    left join metrics on identifiers.person_id = metrics.person_id
+    left join segments_pivoted on identifiers.person_id = segments_pivoted.person_id
+    left join top_tags on identifiers.person_id = top_tags.person_id
 )
 
 select * from final

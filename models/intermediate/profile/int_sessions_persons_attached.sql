@@ -1,0 +1,59 @@
+{# One row per session with the person it belongs to: the person of the first account
+   that logged in during the session, else of its WeChat openid, else of the visitor
+   (device or anonymous id) itself. Re-derived every run from the current person map,
+   so sessions move with merges and splits without being cut again. #}
+
+with
+
+events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+person_map as (
+    select * from {{ ref('int_identity__person_map') }}
+),
+
+sessions as (
+    select
+        session_id,
+        visitor_type,
+        visitor_id,
+        min(platform) as platform,
+        {{ first_value_by_time('account_id', 'event_at') }} as account_id,
+        {{ first_value_by_time('openid', 'event_at') }} as openid,
+        count(*) as events,
+        min(event_date) as session_date,
+        min(event_at) as started_at,
+        max(event_at) as ended_at
+    from events
+    group by session_id, visitor_type, visitor_id
+),
+
+final as (
+    select
+        sessions.session_id,
+        coalesce(account_persons.person_id, openids.person_id, visitors.person_id) as person_id,
+        sessions.visitor_type,
+        sessions.visitor_id,
+        sessions.platform,
+        sessions.events,
+        {{ seconds_between('sessions.started_at', 'sessions.ended_at') }} as duration_seconds,
+        sessions.session_date,
+        sessions.started_at,
+        sessions.ended_at
+    from sessions
+    left join person_map as account_persons
+        on
+            account_persons.identifier_type = 'account_id'
+            and sessions.account_id = account_persons.identifier_value
+    left join person_map as openids
+        on
+            openids.identifier_type = 'openid'
+            and sessions.openid = openids.identifier_value
+    left join person_map as visitors
+        on
+            sessions.visitor_type = visitors.identifier_type
+            and sessions.visitor_id = visitors.identifier_value
+)
+
+select * from final

@@ -1,0 +1,29 @@
+{# Lifecycle scheme: `prospect` (never bought), `new` (first order fewer than
+   `portrait__lifecycle_new_days` days ago), then by days since the last order: `active`
+   (up to `portrait__lifecycle_active_days`), `silent` (up to `..._silent_days`),
+   `churn_warning` (up to `..._churn_warning_days`), `churned` (beyond). `score` is the
+   number of days since the last order. #}
+
+with
+
+metrics as (
+    select * from {{ ref('int_person_metrics') }}
+),
+
+final as (
+    select
+        person_id,
+        'lifecycle' as scheme,
+        case
+            when orders_lifetime = 0 or days_since_last_order is null then 'prospect'
+            when days_since_first_order < {{ var('portrait__lifecycle_new_days') }} then 'new'
+            when days_since_last_order <= {{ var('portrait__lifecycle_active_days') }} then 'active'
+            when days_since_last_order <= {{ var('portrait__lifecycle_silent_days') }} then 'silent'
+            when days_since_last_order <= {{ var('portrait__lifecycle_churn_warning_days') }} then 'churn_warning'
+            else 'churned'
+        end as segment_code,
+        cast(days_since_last_order as double) as score
+    from metrics
+)
+
+select * from final

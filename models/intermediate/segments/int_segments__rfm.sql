@@ -1,0 +1,62 @@
+{# RFM scheme: buyers get quintile scores (1-5, ties share a score) for recency (days
+   since the last order; more recent scores higher), frequency (lifetime orders) and
+   monetary value (lifetime net spend); the recency score and the half-up mean of
+   frequency and monetary (`fm_score`) pick one of eleven named segments from the seed
+   `rfm_segment_grid`. Persons who never bought are `no_purchase`. `score` is the
+   three-digit RFM code (e.g. 545). #}
+
+with
+
+metrics as (
+    select * from {{ ref('int_person_metrics') }}
+),
+
+grid as (
+    select * from {{ ref('rfm_segment_grid') }}
+),
+
+buyers as (
+    select
+        person_id,
+        days_since_last_order,
+        orders_lifetime,
+        spend_lifetime
+    from metrics
+    where orders_lifetime > 0
+),
+
+scored as (
+    select
+        person_id,
+        {{ quintile_score('days_since_last_order desc') }} as r_score,
+        {{ quintile_score('orders_lifetime') }} as f_score,
+        {{ quintile_score('spend_lifetime') }} as m_score
+    from buyers
+),
+
+with_fm as (
+    select
+        *,
+        cast(floor((f_score + m_score + 1) / 2.0) as integer) as fm_score
+    from scored
+),
+
+final as (
+    select
+        metrics.person_id,
+        'rfm' as scheme,
+        coalesce(grid.segment_code, 'no_purchase') as segment_code,
+        with_fm.r_score,
+        with_fm.f_score,
+        with_fm.m_score,
+        with_fm.fm_score,
+        cast(with_fm.r_score * 100 + with_fm.f_score * 10 + with_fm.m_score as double) as score
+    from metrics
+    left join with_fm on metrics.person_id = with_fm.person_id
+    left join grid
+        on
+            with_fm.r_score = grid.r_score
+            and with_fm.fm_score = grid.fm_score
+)
+
+select * from final

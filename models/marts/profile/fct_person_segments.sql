@@ -1,0 +1,41 @@
+{# One row per person and segment scheme (interfaces.md): the person's current segment
+   with its Chinese and English names and the scheme's score. Every person has exactly
+   one row per scheme; persons a scheme cannot score get an explicit segment
+   (`no_purchase`, `prospect`, `no_spend`). #}
+
+with
+
+definitions as (
+    select * from {{ ref('segment_definitions') }}
+),
+
+{#- One import per scheme, `int_segments__<scheme>` (macro `segment_schemes`). #}
+
+unioned as (
+    {% for scheme in segment_schemes() -%}
+        select
+            person_id,
+            scheme,
+            segment_code,
+            score
+        from {{ ref('int_segments__' ~ scheme) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        unioned.person_id,
+        unioned.scheme,
+        unioned.segment_code,
+        definitions.segment_name_zh,
+        definitions.segment_name_en,
+        unioned.score
+    from unioned
+    left join definitions
+        on
+            unioned.scheme = definitions.scheme
+            and unioned.segment_code = definitions.segment_code
+)
+
+select * from final
