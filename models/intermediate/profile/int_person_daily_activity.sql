@@ -6,27 +6,21 @@
 with
 
 events as (
-    select * from {{ ref('int_events_sessionized') }}
-),
-
-sessions as (
-    select * from {{ ref('int_sessions_persons_attached') }}
+    select * from {{ ref('int_events_persons_attached') }}
+    where person_id is not null
 ),
 
 events_with_persons as (
     select
-        sessions.person_id,
-        events.event_name,
-        events.platform,
-        {{ daypart('events.local_hour') }} as daypart,
-        events.local_iso_weekday >= 6 as is_weekend,
-        events.is_session_start,
-        sessions.duration_seconds,
-        events.event_date
+        person_id,
+        event_name,
+        platform,
+        {{ daypart('local_hour') }} as daypart,
+        local_iso_weekday >= 6 as is_weekend,
+        is_session_start,
+        session_duration_seconds as duration_seconds,
+        event_date
     from events
-    inner join sessions
-        on events.session_id = sessions.session_id
-    where sessions.person_id is not null
 ),
 
 final as (

@@ -9,11 +9,8 @@
 with
 
 events as (
-    select * from {{ ref('int_events_sessionized') }}
-),
-
-sessions as (
-    select * from {{ ref('int_sessions_persons_attached') }}
+    select * from {{ ref('int_events_persons_attached') }}
+    where person_id is not null
 ),
 
 lines as (
@@ -23,7 +20,7 @@ lines as (
 
 event_signals as (
     select
-        sessions.person_id,
+        events.person_id,
         case when events.content_type is not null then 'content_type' else 'category' end as interest_type,
         coalesce(events.content_type, events.category_l1) as interest_value,
         case events.event_name
@@ -36,11 +33,7 @@ event_signals as (
         cast(0 as decimal(18, 2)) as spend,
         events.event_date as activity_date
     from events
-    inner join sessions
-        on events.session_id = sessions.session_id
-    where
-        sessions.person_id is not null
-        and coalesce(events.content_type, events.category_l1) is not null
+    where coalesce(events.content_type, events.category_l1) is not null
 ),
 
 purchase_signals as (

@@ -45,16 +45,17 @@ orders as (
 ),
 
 tickets as (
-    select * from {{ ref('stg_service__tickets') }}
+    select * from {{ ref('int_service_tickets_persons_attached') }}
+    where person_id is not null
 ),
 
 touches as (
-    select * from {{ ref('stg_marketing__campaign_touches') }}
-    where assigned_group = 'treatment' and sent_at is not null
+    select * from {{ ref('int_campaign_touches_persons_attached') }}
 ),
 
 surveys as (
-    select * from {{ ref('stg_survey__responses') }}
+    select * from {{ ref('int_survey_responses_persons_attached') }}
+    where person_id is not null
 ),
 
 members as (
@@ -282,88 +283,47 @@ top_interests as (
     group by person_id
 ),
 
-ticket_persons as (
-    select
-        tickets.ticket_id,
-        coalesce(account_persons.person_id, phone_persons.person_id, email_persons.person_id) as person_id,
-        tickets.category,
-        tickets.satisfaction,
-        {{ local_date('tickets.created_at') }} as activity_date
-    from tickets
-    left join person_map as account_persons
-        on account_persons.identifier_type = 'account_id' and tickets.account_id = account_persons.identifier_value
-    left join person_map as phone_persons
-        on phone_persons.identifier_type = 'phone' and tickets.contact_phone = phone_persons.identifier_value
-    left join person_map as email_persons
-        on email_persons.identifier_type = 'email' and tickets.contact_email = email_persons.identifier_value
-),
-
 ticket_metrics as (
     select
-        ticket_persons.person_id,
-        {{ windowed_sum('1', 365) }} as tickets_365d,
+        tickets.person_id,
+        {{ windowed_sum('1', 365, 'created_date') }} as tickets_365d,
         count(*) as tickets_lifetime,
-        {{ windowed_sum("case when category = 'complaint' then 1 else 0 end", 365) }} as complaints_365d,
-        sum(case when ticket_persons.category = 'complaint' then 1 else 0 end) as complaints_lifetime,
-        avg(cast(ticket_persons.satisfaction as double)) as avg_satisfaction_lifetime
-    from ticket_persons
+        {{ windowed_sum('case when is_complaint then 1 else 0 end', 365, 'created_date') }} as complaints_365d,
+        sum(case when tickets.is_complaint then 1 else 0 end) as complaints_lifetime,
+        avg(cast(tickets.satisfaction as double)) as avg_satisfaction_lifetime
+    from tickets
     cross join as_of
-    where ticket_persons.person_id is not null and ticket_persons.activity_date <= as_of.as_of_date
-    group by ticket_persons.person_id
-),
-
-touch_persons as (
-    select
-        recipient_persons.person_id,
-        case when touches.opened_at is not null then 1 else 0 end as is_opened,
-        case when touches.clicked_at is not null then 1 else 0 end as is_clicked,
-        {{ local_date('touches.sent_at') }} as activity_date
-    from touches
-    inner join person_map as recipient_persons
-        on
-            touches.recipient_type = recipient_persons.identifier_type
-            and touches.recipient = recipient_persons.identifier_value
+    where tickets.created_date <= as_of.as_of_date
+    group by tickets.person_id
 ),
 
 touch_metrics as (
     select
-        touch_persons.person_id,
+        touches.person_id,
         {% for window in [90, 'lifetime'] -%}
-            {{ windowed_sum('1', window) }} as campaign_sends_{{ window_suffix(window) }},
-            {{ windowed_sum('is_opened', window) }} as campaign_opens_{{ window_suffix(window) }},
-            {{ windowed_sum('is_clicked', window) }} as campaign_clicks_{{ window_suffix(window) }},
+            {{ windowed_sum('1', window, 'sent_date') }} as campaign_sends_{{ window_suffix(window) }},
+            {{ windowed_sum('case when is_opened then 1 else 0 end', window, 'sent_date') }}
+                as campaign_opens_{{ window_suffix(window) }},
+            {{ windowed_sum('case when is_clicked then 1 else 0 end', window, 'sent_date') }}
+                as campaign_clicks_{{ window_suffix(window) }},
         {% endfor -%}
-        max(touch_persons.activity_date) as last_campaign_send_date
-    from touch_persons
+        max(touches.sent_date) as last_campaign_send_date
+    from touches
     cross join as_of
-    where touch_persons.activity_date <= as_of.as_of_date
-    group by touch_persons.person_id
-),
-
-survey_persons as (
-    select
-        coalesce(phone_persons.person_id, email_persons.person_id) as person_id,
-        surveys.nps,
-        surveys.interests,
-        surveys.age_band,
-        surveys.income_band,
-        surveys.submitted_at,
-        surveys.response_id
-    from surveys
-    cross join as_of
-    left join person_map as phone_persons
-        on phone_persons.identifier_type = 'phone' and surveys.phone = phone_persons.identifier_value
-    left join person_map as email_persons
-        on email_persons.identifier_type = 'email' and surveys.email = email_persons.identifier_value
-    where {{ local_date('surveys.submitted_at') }} <= as_of.as_of_date
+    where touches.sent_date <= as_of.as_of_date
+    group by touches.person_id
 ),
 
 latest_surveys as (
     select
-        *,
-        row_number() over (partition by person_id order by submitted_at desc, response_id desc) as recency_rank
-    from survey_persons
-    where person_id is not null
+        surveys.*,
+        row_number() over (
+            partition by surveys.person_id
+            order by surveys.submitted_at desc, surveys.response_id desc
+        ) as recency_rank
+    from surveys
+    cross join as_of
+    where surveys.submitted_date <= as_of.as_of_date
 ),
 
 member_persons as (
