@@ -16,6 +16,7 @@ from portrait.dbt import run_dbt
 from rawkit import write_raw
 from warehouse_fixtures import copy_project, warehouse_env
 
+CARD_HOLDERS = 300  # strangers behind the placeholder phone, and behind the store's phone
 T0 = "2025-01-05 10:00:00"
 T1 = "2025-02-05 10:00:00"
 
@@ -58,8 +59,8 @@ def _raw_tables() -> dict[str, list[dict]]:
     t["shop_accounts"] += [_account("U-FA", phone="13811110001"), _account("U-FB", phone="13811110002")]
     t["app_events"] += [_event("tablet-1", "anon-tab1", "U-FA"), _event("tablet-1", "anon-tab1", "U-FB"),
                         _event("phone-fa", "anon-fa", "U-FA")]
-    # 2. Placeholder phone and a store's own phone typed for many different card holders.
-    for i in range(60):
+    # 2. Placeholder phone and a store's own phone typed for hundreds of card holders.
+    for i in range(CARD_HOLDERS):
         t["pos_transactions"].append(_receipt(card_no=f"C-P{i:03d}", phone="13800138000"))
         t["pos_transactions"].append(_receipt(card_no=f"C-S{i:03d}", phone="13977776666"))
     # 3. One human with two CRM records: same phone in two shapes.
@@ -148,6 +149,10 @@ def test_placeholder_and_store_phones_never_link_card_holders(hard_cases) -> Non
     con = hard_cases
     assert not _together(con, ("card_no", "C-P000"), ("card_no", "C-P001"))
     assert not _together(con, ("card_no", "C-S000"), ("card_no", "C-S001"))
+    for prefix in ("C-P", "C-S"):
+        persons = con.execute("select count(distinct person_id), count(*) from intermediate.int_identity__person_map "
+                              "where identifier_type = 'card_no' and identifier_value like ?", [prefix + "___"]).fetchone()
+        assert persons == (CARD_HOLDERS, CARD_HOLDERS), (prefix, persons)
     assert _person(con, "phone", "13800138000") is None  # a placeholder identifies nobody
     store_reasons = {r[0] for r in con.execute("select distinct drop_reason from intermediate.int_identity__edges "
                                                "where identifier_value_b = '13977776666'").fetchall()}
