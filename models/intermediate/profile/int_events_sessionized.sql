@@ -56,22 +56,17 @@ session_starts as (
     from gaps
 ),
 
-numbered as (
-    select
-        *,
-        sum(is_session_start) over (
-            partition by visitor_type, visitor_id
-            order by event_at, event_id
-            rows between unbounded preceding and current row
-        ) as session_number
-    from session_starts
-),
-
+{#- The session's start is the latest session start so far: the same window as the gap
+    above, so the events are sorted once. -#}
 bounded as (
     select
         *,
-        min(event_at) over (partition by visitor_type, visitor_id, session_number) as session_started_at
-    from numbered
+        max(case when is_session_start = 1 then event_at end) over (
+            partition by visitor_type, visitor_id
+            order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as session_started_at
+    from session_starts
 ),
 
 keyed as (
