@@ -56,8 +56,8 @@ session_starts as (
     from gaps
 ),
 
-{#- The session's start is the latest session start so far: the same window as the gap
-    above, so the events are sorted once. -#}
+{# The session's start is the latest session start so far: the same window as the gap
+   above, so the events are sorted once. #}
 bounded as (
     select
         *,
