@@ -30,15 +30,16 @@
     end
 {%- endmacro %}
 
-{#- Whole seconds from one timestamp to a later one. -#}
+{#- Exact seconds (a double, fractions kept) from one timestamp to a later one. Not
+    date_diff('second'), which counts second boundaries crossed: 29:59.5 would count 1800. -#}
 {% macro seconds_between(start_timestamp, end_timestamp) -%}
     {{ return(adapter.dispatch('seconds_between', 'portrait')(start_timestamp, end_timestamp)) }}
 {%- endmacro %}
 {% macro duckdb__seconds_between(start_timestamp, end_timestamp) -%}
-    date_diff('second', {{ start_timestamp }}, {{ end_timestamp }})
+    (epoch({{ end_timestamp }}) - epoch({{ start_timestamp }}))
 {%- endmacro %}
 {% macro default__seconds_between(start_timestamp, end_timestamp) -%}
-    (unix_timestamp({{ end_timestamp }}) - unix_timestamp({{ start_timestamp }}))
+    (cast({{ end_timestamp }} as double) - cast({{ start_timestamp }} as double))
 {%- endmacro %}
 
 {#- Whole days from a date to the as-of date (positive when the date is earlier). -#}

@@ -1,11 +1,13 @@
 {# Every rule declared on fct_person_tags (meta.tag_rules) has a catalogue row of kind
    `rule` or `factual`, and every such catalogue row has exactly one rule: adding a tag
-   means adding both. Fails with one row per disagreement. #}
-{%- set rule_codes = [] %}
+   means adding both. The value type agrees with the rule type: flag rules are `boolean`,
+   bucket rules `label`, value rules `label` or `text`. Fails with one row per
+   disagreement. #}
+{%- set rules = [] %}
 {%- if execute %}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == 'fct_person_tags' %}
         {%- for rule in node.config.meta.get('tag_rules', []) %}
-            {%- do rule_codes.append(rule['tag_code']) %}
+            {%- do rules.append((rule['tag_code'], tag_rule_type(rule))) %}
         {%- endfor %}
     {%- endfor %}
 {%- endif %}
@@ -17,8 +19,10 @@ catalogue as (
 ),
 
 rules as (
-    {% for code in rule_codes -%}
-        select '{{ code }}' as tag_code
+    {% for code, rule_type in rules -%}
+        select
+            '{{ code }}' as tag_code,
+            '{{ rule_type }}' as rule_type
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -42,10 +46,24 @@ catalogue_rows_without_rule as (
     where catalogue.kind in ('rule', 'factual') and rules.tag_code is null
 ),
 
+value_types_disagreeing as (
+    select
+        rules.tag_code,
+        {{ dbt.concat(["'a '", 'rules.rule_type', "' rule with value type '", 'catalogue.value_type']) }} as problem
+    from rules
+    inner join catalogue on rules.tag_code = catalogue.tag_code
+    where
+        not (rules.rule_type = 'flag' and catalogue.value_type = 'boolean')
+        and not (rules.rule_type = 'bucket' and catalogue.value_type = 'label')
+        and not (rules.rule_type = 'value' and catalogue.value_type in ('label', 'text'))
+),
+
 final as (
     select * from rules_without_catalogue_row
     union all
     select * from catalogue_rows_without_rule
+    union all
+    select * from value_types_disagreeing
 )
 
 select * from final

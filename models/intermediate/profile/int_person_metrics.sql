@@ -348,12 +348,13 @@ member_persons as (
 
 order_cities as (
     select
-        person_id,
-        city,
-        row_number() over (partition by person_id order by count(*) desc, city asc) as frequency_rank
+        orders.person_id,
+        orders.city,
+        row_number() over (partition by orders.person_id order by count(*) desc, orders.city asc) as frequency_rank
     from orders
-    where city is not null
-    group by person_id, city
+    cross join as_of
+    where orders.city is not null and orders.order_date <= as_of.as_of_date
+    group by orders.person_id, orders.city
 ),
 
 demographics as (

@@ -37,7 +37,7 @@ final as (
         sessions.visitor_id,
         sessions.platform,
         sessions.events,
-        {{ seconds_between('sessions.started_at', 'sessions.ended_at') }} as duration_seconds,
+        cast(floor({{ seconds_between('sessions.started_at', 'sessions.ended_at') }}) as bigint) as duration_seconds,
         sessions.session_date,
         sessions.started_at,
         sessions.ended_at

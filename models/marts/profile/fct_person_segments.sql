@@ -9,6 +9,10 @@ definitions as (
     select * from {{ ref('segment_definitions') }}
 ),
 
+as_of as (
+    select * from {{ ref('int_profile__as_of_date') }}
+),
+
 {#- One import per scheme, `int_segments__<scheme>` (macro `segment_schemes`). #}
 
 unioned as (
@@ -30,8 +34,10 @@ final as (
         unioned.segment_code,
         definitions.segment_name_zh,
         definitions.segment_name_en,
-        unioned.score
+        unioned.score,
+        as_of.as_of_date
     from unioned
+    cross join as_of
     left join definitions
         on
             unioned.scheme = definitions.scheme
