@@ -85,6 +85,24 @@ def cmd_eval_identity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_ltv_cdnow(args: argparse.Namespace) -> int:
+    from portrait.ltv.cdnow import evaluate_cdnow
+
+    if not args.json:
+        print("Fitting BG/NBD and Gamma-Gamma (pymc-marketing, MAP, flat priors) on the CDNOW sample...",
+              file=sys.stderr)
+    result = evaluate_cdnow()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        published = result["published"]
+        print(f"CDNOW sample: {result['customers']} customers, {result['repeat_buyers']} repeat buyers "
+              "(calibration ends 1997-09-30)")
+        for key in ("r", "alpha", "a", "b", "loglik_bgnbd", "p", "q", "gamma"):
+            print(f"  {key:<13} {result[key]:>11.4f}   published {published[key]}")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from portrait.identity.explain import explain
 
@@ -144,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     eval_identity.add_argument("--json", action="store_true", help="print one JSON object")
     eval_identity.set_defaults(func=cmd_eval_identity)
+    eval_cdnow = eval_sub.add_parser(
+        "ltv-cdnow", help="fit BG/NBD + Gamma-Gamma on the CDNOW sample and compare with the published estimates",
+    )
+    eval_cdnow.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_cdnow.set_defaults(func=cmd_eval_ltv_cdnow)
 
     explain = sub.add_parser(
         "explain",
