@@ -12,9 +12,16 @@ FIRST_QUERIES = [
     ("Why rows were quarantined",
      "select source_table, quarantine_reason, count(*) as rows from staging.stg_quarantine__rows "
      "group by all order by rows desc"),
-    ("People, one row per person (OneID)",
-     "select person_id, identifier_count, phone_count, device_id_count, is_seen_in_app, is_seen_in_store "
-     "from marts.dim_person order by identifier_count desc limit 10"),
+    ("People, one row per person: contact (masked), segments, key metrics, top tags",
+     "select person_id, phone_masked, city, rfm_segment, lifecycle_segment, value_tier_segment, orders_365d, "
+     "spend_365d, preferred_platform, top_tags from marts.dim_person order by spend_365d desc limit 10"),
+    ("Segment sizes per scheme",
+     "select scheme, segment_code, segment_name_zh, persons, round(share, 3) as share "
+     "from marts.agg_segment_summary order by scheme, sort_order"),
+    ("The tag catalogue with how many persons carry each tag",
+     "select tag_code, name_zh, category, kind, persons_tagged from marts.dim_tag order by category, tag_code"),
+    ("An audience: cart abandoners of the last 30 days",
+     "select person_id, tag_value from marts.fct_person_tags where tag_code = 'cart_abandoner_30d' limit 10"),
     ("Staged CRM members",
      "select member_id, phone_masked, email_masked, gender, city from staging.stg_crm__members limit 10"),
 ]
