@@ -103,6 +103,19 @@ def cmd_eval_ltv_cdnow(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_ltv(args: argparse.Namespace) -> int:
+    from portrait.evaluate.ltv import evaluate_ltv
+
+    result = evaluate_ltv(paths.warehouse_path(), paths.truth_dir())
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"CLV vs truth ({paths.truth_dir()}), {result['scored_buyers']} scored buyers:")
+        print(f"  Spearman, expected vs realised orders in 365 days: {result['spearman_orders_365d']:.4f}"
+              f"   (past order rate extrapolated: {result['baseline_spearman']:.4f})")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from portrait.identity.explain import explain
 
@@ -167,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     eval_cdnow.add_argument("--json", action="store_true", help="print one JSON object")
     eval_cdnow.set_defaults(func=cmd_eval_ltv_cdnow)
+    eval_ltv = eval_sub.add_parser(
+        "ltv", help="Spearman of predicted vs realised orders in the 365 days after the as-of date, beside a baseline",
+    )
+    eval_ltv.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_ltv.set_defaults(func=cmd_eval_ltv)
 
     explain = sub.add_parser(
         "explain",

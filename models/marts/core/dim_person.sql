@@ -42,6 +42,10 @@ tags as (
     select * from {{ ref('dim_tag') }}
 ),
 
+ltv as (
+    select * from {{ ref('int_predictions__ltv') }}
+),
+
 latest_contacts as (
     select
         person_id,
@@ -130,6 +134,10 @@ final as (
             segments_pivoted.{{ scheme }}_segment,
         {% endfor -%}
         segments_pivoted.rfm_score,
+        coalesce(ltv.ltv_tier, 'unscored') as ltv_tier,
+        ltv.expected_clv_12m,
+        ltv.expected_purchases_365d,
+        ltv.probability_alive,
         top_tags.top_tags,
         {% for type in types -%}
             identifiers.{{ type }}_count,
@@ -145,6 +153,7 @@ final as (
     left join metrics on identifiers.person_id = metrics.person_id
     left join segments_pivoted on identifiers.person_id = segments_pivoted.person_id
     left join top_tags on identifiers.person_id = top_tags.person_id
+    left join ltv on identifiers.person_id = ltv.person_id
 )
 
 select * from final

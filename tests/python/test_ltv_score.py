@@ -1,0 +1,44 @@
+"""Scoring buyers with the CLV models (pure functions, no dbt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portrait.ltv.cdnow import CALIBRATION_END, cdnow_transactions
+from portrait.ltv.models import rfm_summary
+from portrait.ltv.score import ltv_tiers, score_customers
+
+CUTOFFS = {"high": 0.2, "medium": 0.5}
+
+
+def test_tiers_follow_the_share_of_customers_ranked_above_and_ties_share_a_tier() -> None:
+    clv = np.array([100.0, 90, 80, 70, 60, 50, 40, 30, 20, 10])
+    assert list(ltv_tiers(clv, CUTOFFS)) == ["high"] * 2 + ["medium"] * 3 + ["low"] * 5
+    tied = np.array([5.0, 5.0, 5.0, 1.0])
+    assert len(set(ltv_tiers(tied, CUTOFFS)[:3])) == 1
+
+
+@pytest.fixture(scope="module")
+def cdnow_summary() -> pd.DataFrame:
+    summary = rfm_summary(cdnow_transactions(), CALIBRATION_END)
+    return summary.rename(columns={"customer_id": "person_id", "recency": "recency_weeks", "T": "t_weeks"}).assign(
+        person_id=lambda frame: "p" + frame["person_id"].astype(str).str.zfill(5))
+
+
+def test_scores_are_consistent_and_independent_of_row_order(cdnow_summary: pd.DataFrame) -> None:
+    scored = score_customers(cdnow_summary, 0.01, CUTOFFS).set_index("person_id")
+    shuffled = score_customers(cdnow_summary.sample(frac=1, random_state=7), 0.01, CUTOFFS).set_index("person_id")
+    assert len(scored) == len(cdnow_summary)
+    pd.testing.assert_frame_equal(scored.sort_index(), shuffled.sort_index(), rtol=1e-6)
+    assert scored["probability_alive"].between(0, 1).all()
+    assert (scored["expected_purchases_365d"] >= scored["expected_purchases_90d"]).all()
+    assert (scored["expected_clv_12m"] > 0).all()
+    # A frequent, recent buyer is worth more than a one-time buyer who never came back.
+    frequent = cdnow_summary.sort_values(["frequency", "recency_weeks"]).iloc[-1]["person_id"]
+    dormant = cdnow_summary[(cdnow_summary["frequency"] == 0)].sort_values("t_weeks").iloc[-1]["person_id"]
+    assert scored.loc[frequent, "expected_clv_12m"] > 10 * scored.loc[dormant, "expected_clv_12m"]
+    assert scored.loc[frequent, "ltv_tier"] == "high"
+    shares = scored["ltv_tier"].value_counts(normalize=True)
+    assert shares["high"] == pytest.approx(0.2, abs=0.02)
