@@ -20,42 +20,42 @@ history as (
 
 moments as (
     select
-        {{ from_sql }} as from_at,
-        {{ to_sql }} as to_at
+        'from' as moment,
+        {{ from_sql }} as moment_at
+    union all
+    select
+        'to' as moment,
+        {{ to_sql }} as moment_at
 ),
 
-segment_then as (
+segments_at_moments as (
     select
         history.person_id,
+        moments.moment,
         history.segment_code
     from history
-    cross join moments
-    where
-        history.dbt_valid_from <= moments.from_at
-        and (history.dbt_valid_to is null or history.dbt_valid_to > moments.from_at)
+    inner join moments
+        on
+            history.dbt_valid_from <= moments.moment_at
+            and (history.dbt_valid_to is null or history.dbt_valid_to > moments.moment_at)
 ),
 
-segment_now as (
+moves as (
     select
-        history.person_id,
-        history.segment_code
-    from history
-    cross join moments
-    where
-        history.dbt_valid_from <= moments.to_at
-        and (history.dbt_valid_to is null or history.dbt_valid_to > moments.to_at)
+        person_id,
+        max(case when moment = 'from' then segment_code end) as from_segment,
+        max(case when moment = 'to' then segment_code end) as to_segment
+    from segments_at_moments
+    group by person_id
 ),
 
 final as (
     select
-        coalesce(segment_then.segment_code, '(not yet a person)') as from_segment,
-        coalesce(segment_now.segment_code, '(gone)') as to_segment,
+        coalesce(from_segment, '(not yet a person)') as from_segment,
+        coalesce(to_segment, '(gone)') as to_segment,
         count(*) as persons
-    from segment_then
-    full outer join segment_now on segment_then.person_id = segment_now.person_id
-    group by
-        coalesce(segment_then.segment_code, '(not yet a person)'),
-        coalesce(segment_now.segment_code, '(gone)')
+    from moves
+    group by coalesce(from_segment, '(not yet a person)'), coalesce(to_segment, '(gone)')
 )
 
 select * from final
