@@ -3,8 +3,10 @@ summary they read, as pure functions on DataFrames."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -42,11 +44,22 @@ def _flat_priors(names: tuple[str, ...]) -> dict:
     return {name: Prior("HalfFlat") for name in names}
 
 
-def _quiet() -> None:
-    for name in ("pymc", "pytensor", "pymc_marketing"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=UserWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence pymc's sampler chatter and deprecation warnings during a fit only (the
+    caller's logging and warning settings are restored afterwards)."""
+    loggers = [logging.getLogger(name) for name in ("pymc", "pytensor", "pymc_marketing")]
+    levels = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
 
 
 def _point(model, names: tuple[str, ...]) -> dict[str, float]:
@@ -59,10 +72,10 @@ def fit_bgnbd(summary: pd.DataFrame):
     Returns the fitted pymc-marketing `BetaGeoModel`."""
     from pymc_marketing.clv import BetaGeoModel
 
-    _quiet()
-    model = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]],
-                         model_config=_flat_priors(BGNBD_PARAMETERS))
-    model.fit(fit_method="map", progressbar=False)
+    with _quiet():
+        model = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]],
+                             model_config=_flat_priors(BGNBD_PARAMETERS))
+        model.fit(fit_method="map", progressbar=False)
     return model
 
 
@@ -71,11 +84,11 @@ def fit_gamma_gamma(summary: pd.DataFrame):
     `frequency`, `monetary_value` by MAP under flat priors. Returns the fitted model."""
     from pymc_marketing.clv import GammaGammaModel
 
-    _quiet()
     repeat_buyers = summary[summary["frequency"] > 0]
-    model = GammaGammaModel(data=repeat_buyers[["customer_id", "frequency", "monetary_value"]],
-                            model_config=_flat_priors(GAMMA_GAMMA_PARAMETERS))
-    model.fit(fit_method="map", progressbar=False)
+    with _quiet():
+        model = GammaGammaModel(data=repeat_buyers[["customer_id", "frequency", "monetary_value"]],
+                                model_config=_flat_priors(GAMMA_GAMMA_PARAMETERS))
+        model.fit(fit_method="map", progressbar=False)
     return model
 
 

@@ -31,7 +31,6 @@ def test_eval_ltv_beats_the_past_order_rate(tiny_warehouse: Warehouse, tiny_data
     result = subprocess.run([sys.executable, "-m", "portrait", "eval", "ltv", "--json"],
                             capture_output=True, text=True, env={**os.environ, **env}, check=True)
     scores = json.loads(result.stdout)
-    print(scores)
     assert {"spearman_orders_365d", "baseline_spearman"} <= set(scores)
     assert scores["spearman_orders_365d"] > scores["baseline_spearman"]
     assert scores["spearman_orders_365d"] > 0.5
