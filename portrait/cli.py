@@ -47,7 +47,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from portrait.dbt import run_dbt
 
+    from portrait.model_runs import print_model_runs
+
     result = run_dbt(["build", *args.dbt_args], check=False)
+    if result.returncode == 0:
+        print_model_runs(paths.warehouse_path())
     return result.returncode
 
 
@@ -113,6 +117,42 @@ def cmd_eval_ltv(args: argparse.Namespace) -> int:
         print(f"CLV vs truth ({paths.truth_dir()}), {result['scored_buyers']} scored buyers:")
         print(f"  Spearman, expected vs realised orders in 365 days: {result['spearman_orders_365d']:.4f}"
               f"   (past order rate extrapolated: {result['baseline_spearman']:.4f})")
+    return 0
+
+
+def cmd_eval_clusters(args: argparse.Namespace) -> int:
+    from portrait.evaluate.clusters import evaluate_clusters
+
+    result = evaluate_clusters(paths.warehouse_path(), paths.truth_dir())
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"Personas vs the generator's latent personas ({paths.truth_dir()}): model {result['status']}, k = {result['k']}")
+    print(f"  profiled {result['scored_persons']} of {result['matched_persons']} matched persons "
+          f"({result['scored_share']:.1%}; the rest have too little behaviour and are unscored)")
+    if result["ari"] is None:
+        print("  too few profiled persons to compare")
+        return 0
+    print(f"  adjusted Rand index: {result['ari']:.4f}   (k-means on RFM scores only: {result['baseline_ari']:.4f})")
+    print(f"  with unscored as one more group, over every matched person: {result['ari_with_unscored']:.4f}")
+    return 0
+
+
+def cmd_eval_churn(args: argparse.Namespace) -> int:
+    from portrait.evaluate.churn import evaluate_churn
+
+    result = evaluate_churn(paths.warehouse_path(), paths.truth_dir())
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"Churn propensity ({paths.truth_dir()}): model {result['status']}, {result['scored_buyers']} scored buyers")
+    if result["auc_future_truth"] is None:
+        print("  not fitted, or the truth has one class only: nothing to compare")
+        return 0
+    print(f"  AUC, time-split holdout:            {result['auc_holdout']:.4f}"
+          f"   (days since last order: {result['baseline_auc_recency_holdout']:.4f})")
+    print(f"  AUC vs churned_90d in the truth:     {result['auc_future_truth']:.4f}"
+          f"   (days since last order: {result['baseline_auc_recency']:.4f})")
     return 0
 
 
@@ -185,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     eval_ltv.add_argument("--json", action="store_true", help="print one JSON object")
     eval_ltv.set_defaults(func=cmd_eval_ltv)
+    eval_clusters = eval_sub.add_parser(
+        "clusters", help="personas vs the latent personas (adjusted Rand index, RFM-only baseline)")
+    eval_clusters.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_clusters.set_defaults(func=cmd_eval_clusters)
+    eval_churn = eval_sub.add_parser(
+        "churn", help="churn propensity: AUC on a time-split holdout and vs the truth, recency baseline")
+    eval_churn.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_churn.set_defaults(func=cmd_eval_churn)
 
     explain = sub.add_parser(
         "explain",

@@ -13,11 +13,18 @@ FIRST_QUERIES = [
      "select source_table, quarantine_reason, count(*) as rows from staging.stg_quarantine__rows "
      "group by all order by rows desc"),
     ("People, one row per person: contact (masked), segments, key metrics, top tags",
-     "select person_id, phone_masked, city, rfm_segment, lifecycle_segment, value_tier_segment, orders_365d, "
+     "select person_id, phone_masked, city, rfm_segment, lifecycle_segment, persona_name_zh, churn_risk_band, orders_365d, "
      "spend_365d, preferred_platform, top_tags from marts.dim_person order by spend_365d desc limit 10"),
     ("Segment sizes per scheme",
      "select scheme, segment_code, segment_name_zh, persons, round(share, 3) as share "
      "from marts.agg_segment_summary order by scheme, sort_order"),
+    ("Personas found by the clustering model, with what their average member looks like",
+     "select persona_code, persona_name_zh, persona_name_en, persons, round(share, 3) as share, "
+     "round(avg_orders_per_year, 2) as orders_per_year, round(avg_order_value) as order_value "
+     "from marts.agg_persona_summary order by persona_rank nulls last"),
+    ("Prediction model runs: status, rows, validation figures",
+     "select model_name, run_at, status, fitted_rows, scored_rows, unscored_persons "
+     "from marts.fct_model_runs order by run_at desc, model_name limit 6"),
     ("The tag catalogue with how many persons carry each tag",
      "select tag_code, name_zh, category, kind, persons_tagged from marts.dim_tag order by category, tag_code"),
     ("An audience: cart abandoners of the last 30 days",

@@ -55,7 +55,7 @@
 {% test relationships_by_columns(model, to, columns, to_columns=none) %}
     {%- set parent_columns = to_columns or columns %}
     select child.*
-    from {{ model }} as child
+    from (select * from {{ model }}) as child
     where
         {% for column in columns -%}
             child.{{ column }} is not null and

@@ -14,27 +14,15 @@ from pathlib import Path
 import duckdb
 from scipy.stats import spearmanr
 
+from portrait.evaluate.truth import require_truth, true_person_ctes
+
 
 def evaluate_ltv(warehouse: Path, truth_dir: Path) -> dict[str, float]:
-    for name in ("identity.parquet", "future.parquet"):
-        if not (truth_dir / name).exists():
-            raise SystemExit(f"portrait eval ltv: no {truth_dir / name}: generate data with `portrait generate`")
+    require_truth("eval ltv", truth_dir, "identity.parquet", "future.parquet")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         frame = con.execute(f"""
-            with truth as (
-                select * from read_parquet('{truth_dir / "identity.parquet"}')
-            ),
-            votes as (
-                select person_map.person_id, truth.person_key, count(*) as identifiers
-                from intermediate.int_identity__person_map as person_map
-                inner join truth using (identifier_type, identifier_value)
-                group by all
-            ),
-            true_person as (
-                select person_id, arg_min(person_key, (-identifiers, person_key)) as person_key
-                from votes group by person_id
-            )
+            with {true_person_ctes(truth_dir)}
             select
                 predictions.expected_purchases_365d,
                 metrics.orders_lifetime * 365.0 / greatest(metrics.days_since_first_order + 1, 1) as baseline_rate,

@@ -109,3 +109,36 @@ def bgnbd_log_likelihood(model) -> float:
         name = key.removesuffix("_log__")
         point[key] = float(np.log(values[name])) if key.endswith("_log__") else values[name]
     return float(model.model.compile_logp(jacobian=False)(point))
+
+
+def _with_point(model, values: dict[str, float]):
+    """`model` (built, not fitted) carrying `values` as its one-draw posterior, so its
+    prediction methods run without a new fit."""
+    import arviz as az
+    import xarray as xr
+
+    with _quiet():
+        model.build_model()
+        model.idata = az.InferenceData(posterior=xr.Dataset(
+            {name: (("chain", "draw"), np.array([[value]])) for name, value in values.items()}))
+    return model
+
+
+def bgnbd_from_parameters(summary: pd.DataFrame, values: dict[str, float]):
+    """A pymc-marketing `BetaGeoModel` on `summary` with the given r, alpha, a, b."""
+    from pymc_marketing.clv import BetaGeoModel
+
+    model = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]],
+                         model_config=_flat_priors(BGNBD_PARAMETERS))
+    return _with_point(model, {name: values[name] for name in BGNBD_PARAMETERS})
+
+
+def gamma_gamma_from_parameters(summary: pd.DataFrame, values: dict[str, float]):
+    """A pymc-marketing `GammaGammaModel` on the repeat buyers of `summary` with the given
+    p, q, v."""
+    from pymc_marketing.clv import GammaGammaModel
+
+    repeat_buyers = summary[summary["frequency"] > 0]
+    model = GammaGammaModel(data=repeat_buyers[["customer_id", "frequency", "monetary_value"]],
+                            model_config=_flat_priors(GAMMA_GAMMA_PARAMETERS))
+    return _with_point(model, {name: values[name] for name in GAMMA_GAMMA_PARAMETERS})

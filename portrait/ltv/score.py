@@ -1,14 +1,32 @@
-"""Scoring every buyer with the CLV models: expected purchases, probability alive,
-discounted 12-month customer lifetime value and an LTV tier."""
+"""Fitting the CLV models on the buyers and scoring each of them: expected purchases,
+probability alive, discounted 12-month customer lifetime value and an LTV tier.
+
+`fit_ltv` returns the fitted parameters (one table row in the warehouse,
+`int_predictions__ltv_model`); `score_customers` scores with them, so fitting and
+scoring are separate dbt models and the run log can read the fit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from portrait.ltv.models import fit_bgnbd, fit_gamma_gamma
+from portrait.ltv.models import (
+    bgnbd_from_parameters,
+    bgnbd_log_likelihood,
+    bgnbd_parameters,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    gamma_gamma_from_parameters,
+    gamma_gamma_parameters,
+)
 
 UNSCORED = "unscored"
+STATUS_FITTED = "fitted"
+STATUS_TOO_THIN = "too_thin"
+#: Fewest buyers, and fewest repeat buyers with spend, the two fits need.
+MIN_BUYERS, MIN_REPEAT_BUYERS = 10, 10
+COLUMNS = ["person_id", "expected_purchases_90d", "expected_purchases_365d", "probability_alive",
+           "expected_spend_per_purchase", "expected_clv_12m", "ltv_tier"]
 
 
 def _values(array) -> np.ndarray:
@@ -22,26 +40,53 @@ def ltv_tiers(clv: np.ndarray, cutoffs: dict[str, float]) -> np.ndarray:
     return np.where(order <= cutoffs["high"], "high", np.where(order <= cutoffs["medium"], "medium", "low"))
 
 
-def score_customers(summary: pd.DataFrame, discount_rate_monthly: float, tier_cutoffs: dict[str, float]) -> pd.DataFrame:
-    """Fit BG/NBD and Gamma-Gamma on the buyers of `summary` and score each of them.
-
-    summary: `person_id`, `frequency`, `recency_weeks`, `t_weeks`, `monetary_value`.
-    Rows are sorted by `person_id` first, so the fit never depends on input order.
-    Returns `person_id`, `expected_purchases_90d`, `expected_purchases_365d`,
-    `probability_alive`, `expected_spend_per_purchase`, `expected_clv_12m` (discounted
-    at `discount_rate_monthly`), `ltv_tier`.
-    """
+def _prepared(summary: pd.DataFrame) -> pd.DataFrame:
+    """`summary` sorted by `person_id` (the fit never depends on input order), in the
+    column names pymc-marketing reads."""
     data = (summary.sort_values("person_id", kind="stable").reset_index(drop=True)
             .rename(columns={"recency_weeks": "recency", "t_weeks": "T"}))
-    data = data.assign(customer_id=np.arange(len(data)))
-    columns = ["person_id", "expected_purchases_90d", "expected_purchases_365d", "probability_alive",
-               "expected_spend_per_purchase", "expected_clv_12m", "ltv_tier"]
-    if len(data) < 10:
-        return pd.DataFrame(columns=columns)
+    return data.assign(customer_id=np.arange(len(data)))
+
+
+def _spend_input(data: pd.DataFrame) -> pd.DataFrame:
+    """Gamma-Gamma reads repeat buyers' mean spend; one-time buyers get a placeholder
+    (the model then predicts the population mean for them)."""
+    return data.assign(monetary_value=data["monetary_value"].where(data["frequency"] > 0, 1.0).clip(lower=0.01))
+
+
+def fit_ltv(summary: pd.DataFrame) -> dict:
+    """Fit BG/NBD (all buyers) and Gamma-Gamma (repeat buyers with positive spend) by MAP
+    under flat priors. Returns `status` (`fitted`, or `too_thin` below `MIN_BUYERS`
+    buyers or `MIN_REPEAT_BUYERS` repeat buyers), counts, r, alpha, a, b, p, q, v and the
+    BG/NBD log-likelihood."""
+    data = _prepared(summary)
+    spenders = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
+    fit = {"buyers": int(len(data)), "repeat_buyers": int(len(spenders))}
+    if len(data) < MIN_BUYERS or len(spenders) < MIN_REPEAT_BUYERS:
+        return {"status": STATUS_TOO_THIN, **fit}
     bgnbd = fit_bgnbd(data)
-    spend_input = data.assign(monetary_value=data["monetary_value"].where(data["frequency"] > 0, 1.0).clip(lower=0.01))
-    spenders = spend_input[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
-    gamma_gamma = fit_gamma_gamma(spenders)
+    gamma_gamma = fit_gamma_gamma(_spend_input(data)[(data["frequency"] > 0) & (data["monetary_value"] > 0)])
+    return {"status": STATUS_FITTED, **fit, **bgnbd_parameters(bgnbd), **gamma_gamma_parameters(gamma_gamma),
+            "loglik_bgnbd": bgnbd_log_likelihood(bgnbd)}
+
+
+def score_customers(summary: pd.DataFrame, discount_rate_monthly: float, tier_cutoffs: dict[str, float],
+                    fit: dict | None = None) -> pd.DataFrame:
+    """Score every buyer of `summary` with the parameters of `fit` (fitted here when not
+    given). summary: `person_id`, `frequency`, `recency_weeks`, `t_weeks`,
+    `monetary_value`. Returns `person_id`, `expected_purchases_90d`,
+    `expected_purchases_365d`, `probability_alive`, `expected_spend_per_purchase`,
+    `expected_clv_12m` (discounted at `discount_rate_monthly`), `ltv_tier`; no rows when
+    the fit is `too_thin`."""
+    fit = fit_ltv(summary) if fit is None else fit
+    if fit["status"] != STATUS_FITTED:
+        # typed, so the empty table still has text and double columns in the warehouse
+        return pd.DataFrame({name: pd.Series(dtype="string" if name in ("person_id", "ltv_tier") else "float64")
+                             for name in COLUMNS})
+    data = _prepared(summary)
+    spend_input = _spend_input(data)
+    bgnbd = bgnbd_from_parameters(data, fit)
+    gamma_gamma = gamma_gamma_from_parameters(spend_input, fit)
     clv = _values(gamma_gamma.expected_customer_lifetime_value(
         transaction_model=bgnbd, data=spend_input, future_t=12, discount_rate=discount_rate_monthly, time_unit="W"))
     result = pd.DataFrame({
@@ -53,4 +98,4 @@ def score_customers(summary: pd.DataFrame, discount_rate_monthly: float, tier_cu
         "expected_clv_12m": clv,
     })
     result["ltv_tier"] = ltv_tiers(result["expected_clv_12m"].to_numpy(), tier_cutoffs)
-    return result[columns]
+    return result[COLUMNS]

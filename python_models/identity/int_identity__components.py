@@ -1,7 +1,10 @@
 """Connected components of the identity graph over the used edges (thin wrapper; logic in
 portrait.identity.graph)."""
 
-from portrait.identity import resolve_components
+from portrait.imports import serial_imports
+
+with serial_imports():
+    from portrait.identity import resolve_components
 
 
 def model(dbt, session):

@@ -1,9 +1,11 @@
 """Graph-level verdicts on the edges that passed the row-level guards (thin wrapper;
 logic in portrait.identity.graph.decide_edges): the conflict rule and stewards' splits."""
 
-import pyarrow as pa
+from portrait.imports import serial_imports
 
-from portrait.identity import decide_edges
+with serial_imports():
+    import pyarrow as pa
+    from portrait.identity import decide_edges
 
 
 def model(dbt, session):

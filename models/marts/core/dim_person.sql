@@ -46,6 +46,14 @@ ltv as (
     select * from {{ ref('int_predictions__ltv') }}
 ),
 
+personas as (
+    select * from {{ ref('int_predictions__persona') }}
+),
+
+churn as (
+    select * from {{ ref('int_predictions__churn') }}
+),
+
 latest_contacts as (
     select
         person_id,
@@ -138,6 +146,10 @@ final as (
         ltv.expected_clv_12m,
         ltv.expected_purchases_365d,
         ltv.probability_alive,
+        coalesce(churn.churn_risk_band, 'unscored') as churn_risk_band,
+        churn.churn_probability,
+        coalesce(personas.persona_name_zh, '未评分') as persona_name_zh,
+        coalesce(personas.persona_name_en, 'Unscored') as persona_name_en,
         top_tags.top_tags,
         {% for type in types -%}
             identifiers.{{ type }}_count,
@@ -154,6 +166,8 @@ final as (
     left join segments_pivoted on identifiers.person_id = segments_pivoted.person_id
     left join top_tags on identifiers.person_id = top_tags.person_id
     left join ltv on identifiers.person_id = ltv.person_id
+    left join personas on identifiers.person_id = personas.person_id
+    left join churn on identifiers.person_id = churn.person_id
 )
 
 select * from final

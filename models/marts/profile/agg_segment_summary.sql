@@ -4,8 +4,33 @@
 
 with
 
-definitions as (
+seeded_definitions as (
     select * from {{ ref('segment_definitions') }}
+),
+
+-- persona segments are named by the model, not the seed
+persona_definitions as (
+    select
+        'persona' as scheme,
+        persona_code as segment_code,
+        min(persona_name_zh) as segment_name_zh,
+        min(persona_name_en) as segment_name_en,
+        cast(min(persona_rank) as integer) as sort_order
+    from {{ ref('int_predictions__persona') }}
+    where persona_code <> 'unscored'
+    group by persona_code
+),
+
+definitions as (
+    select
+        scheme,
+        segment_code,
+        segment_name_zh,
+        segment_name_en,
+        sort_order
+    from seeded_definitions
+    union all
+    select * from persona_definitions
 ),
 
 segments as (

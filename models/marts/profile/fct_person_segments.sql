@@ -1,7 +1,8 @@
 {# One row per person and segment scheme (interfaces.md): the person's current segment
    with its Chinese and English names and the scheme's score. Every person has exactly
    one row per scheme; persons a scheme cannot score get an explicit segment
-   (`no_purchase`, `prospect`, `no_spend`). #}
+   (`no_purchase`, `prospect`, `no_spend`, `unscored`). Names come from the seed
+   `segment_definitions`, except persona names, which the persona model derives. #}
 
 with
 
@@ -21,6 +22,13 @@ unioned as (
             person_id,
             scheme,
             segment_code,
+            {% if scheme == 'persona' -%}
+                segment_name_zh,
+                segment_name_en,
+            {% else -%}
+                cast(null as {{ dbt.type_string() }}) as segment_name_zh,
+                cast(null as {{ dbt.type_string() }}) as segment_name_en,
+            {% endif -%}
             score
         from {{ ref('int_segments__' ~ scheme) }}
         {% if not loop.last %}union all{% endif %}
@@ -32,8 +40,8 @@ final as (
         unioned.person_id,
         unioned.scheme,
         unioned.segment_code,
-        definitions.segment_name_zh,
-        definitions.segment_name_en,
+        coalesce(definitions.segment_name_zh, unioned.segment_name_zh) as segment_name_zh,
+        coalesce(definitions.segment_name_en, unioned.segment_name_en) as segment_name_en,
         unioned.score,
         as_of.as_of_date
     from unioned

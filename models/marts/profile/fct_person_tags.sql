@@ -17,6 +17,14 @@ ltv as (
     select * from {{ ref('int_predictions__ltv') }}
 ),
 
+personas as (
+    select * from {{ ref('int_predictions__persona') }}
+),
+
+churn as (
+    select * from {{ ref('int_predictions__churn') }}
+),
+
 rule_tags as (
     {{ compile_tag_rules(declared_tag_rules(), 'metrics') }}
 ),
@@ -28,6 +36,20 @@ predictive_tags as (
         coalesce(ltv.ltv_tier, 'unscored') as tag_value
     from metrics
     left join ltv on metrics.person_id = ltv.person_id
+    union all
+    select
+        metrics.person_id,
+        'persona' as tag_code,
+        coalesce(personas.persona_code, 'unscored') as tag_value
+    from metrics
+    left join personas on metrics.person_id = personas.person_id
+    union all
+    select
+        metrics.person_id,
+        'churn_risk_band' as tag_code,
+        coalesce(churn.churn_risk_band, 'unscored') as tag_value
+    from metrics
+    left join churn on metrics.person_id = churn.person_id
 ),
 
 all_tags as (

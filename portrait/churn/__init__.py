@@ -1,0 +1,1 @@
+"""Churn propensity: a calibrated gradient-boosting model on leakage-safe snapshots."""

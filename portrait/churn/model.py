@@ -1,0 +1,124 @@
+"""Churn propensity from `int_churn__snapshots`: fit, time-split holdout, scoring.
+
+The snapshots hold each buyer's history as of three dates (`holdout_train`, `train`,
+`score`; see the model's SQL). A gradient-boosting classifier (scikit-learn's
+HistGradientBoostingClassifier, calibrated by isotonic regression over 3 folds) is
+fitted on `holdout_train` and tested on `train` — the time-split holdout AUC, on
+snapshots the model never saw — then refitted on `train` and applied to `score`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import pickle
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+FEATURES: tuple[str, ...] = (
+    "days_since_last_order", "days_since_first_order", "orders_lifetime", "purchase_days_lifetime",
+    "orders_30d", "orders_90d", "orders_365d", "spend_365d", "spend_lifetime", "avg_order_value",
+    "mean_days_between_purchases", "refund_rate", "store_order_share", "discount_share",
+    "days_since_last_visit", "events_30d", "sessions_30d", "cart_adds_30d", "events_90d",
+    "sessions_90d", "cart_adds_90d", "visit_days_365d",
+)
+STATUS_FITTED = "fitted"
+STATUS_TOO_THIN = "too_thin"
+UNSCORED = "unscored"
+#: Fewest rows, and fewest of each class, a training snapshot needs.
+MIN_ROWS, MIN_CLASS_ROWS = 200, 30
+
+
+@dataclass
+class ChurnModel:
+    status: str
+    estimator: object | None = None
+    metrics: dict = field(default_factory=dict)
+
+    def estimator_text(self) -> str | None:
+        """The fitted estimator as base64 pickle text (stored in the warehouse table the
+        scoring model reads; never load one from an untrusted file)."""
+        if self.estimator is None:
+            return None
+        return base64.b64encode(pickle.dumps(self.estimator)).decode("ascii")
+
+    @staticmethod
+    def load_estimator(text: str | None):
+        return None if text is None or pd.isna(text) else pickle.load(io.BytesIO(base64.b64decode(text)))
+
+
+def _role(snapshots: pd.DataFrame, role: str) -> pd.DataFrame:
+    rows = snapshots[snapshots["snapshot_role"] == role]
+    return rows.sort_values("person_id", kind="stable").reset_index(drop=True)
+
+
+def _matrix(rows: pd.DataFrame) -> np.ndarray:
+    return rows[list(FEATURES)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _thin(rows: pd.DataFrame) -> bool:
+    labels = rows["is_churned"].astype(bool)
+    return len(rows) < MIN_ROWS or min(labels.sum(), (~labels).sum()) < MIN_CLASS_ROWS
+
+
+def _classifier(seed: int, max_training_rows: int, rows: pd.DataFrame):
+    if len(rows) > max_training_rows:
+        rows = rows.sample(max_training_rows, random_state=seed).sort_values("person_id", kind="stable")
+    booster = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31,
+                                             l2_regularization=1.0, early_stopping=True,
+                                             validation_fraction=0.15, random_state=seed)
+    model = CalibratedClassifierCV(booster, method="isotonic", cv=3)
+    return model.fit(_matrix(rows), rows["is_churned"].astype(int).to_numpy())
+
+
+def _auc(labels: pd.Series, scores: np.ndarray) -> float | None:
+    labels = labels.astype(int)
+    if labels.nunique() < 2:
+        return None
+    return round(float(roc_auc_score(labels, scores)), 4)
+
+
+def fit_churn(snapshots: pd.DataFrame, seed: int, max_training_rows: int = 300_000) -> ChurnModel:
+    """Fit on `train` (time-split check: fit on `holdout_train`, test on `train`).
+    Too few rows or too few of either class in a training snapshot: `too_thin`."""
+    holdout_train, train = _role(snapshots, "holdout_train"), _role(snapshots, "train")
+    metrics: dict = {"train_rows": len(train), "holdout_train_rows": len(holdout_train),
+                     "features": list(FEATURES)}
+    if _thin(train) or _thin(holdout_train):
+        return ChurnModel(status=STATUS_TOO_THIN, metrics=metrics)
+    check = _classifier(seed, max_training_rows, holdout_train)
+    held_out = check.predict_proba(_matrix(train))[:, 1]
+    labels = train["is_churned"].astype(int)
+    metrics.update({
+        "churn_rate_train": round(float(labels.mean()), 4),
+        "auc_holdout": _auc(labels, held_out),
+        "baseline_auc_recency_holdout": _auc(labels, train["days_since_last_order"].to_numpy(dtype=float)),
+        "brier_holdout": round(float(brier_score_loss(labels, held_out)), 4),
+        "mean_predicted_holdout": round(float(held_out.mean()), 4),
+    })
+    return ChurnModel(status=STATUS_FITTED, estimator=_classifier(seed, max_training_rows, train), metrics=metrics)
+
+
+def risk_bands(probability: np.ndarray, cutoffs: dict[str, float]) -> np.ndarray:
+    """`high` from `cutoffs['high']`, `medium` from `cutoffs['medium']`, else `low`."""
+    return np.where(probability >= cutoffs["high"], "high",
+                    np.where(probability >= cutoffs["medium"], "medium", "low"))
+
+
+def score_churn(snapshots: pd.DataFrame, estimator, cutoffs: dict[str, float]) -> pd.DataFrame:
+    """`person_id`, `churn_probability`, `churn_risk_band` for every `score` row (buyers
+    as of the as-of date); no rows when there is no fitted estimator."""
+    rows = _role(snapshots, "score")
+    columns = ["person_id", "churn_probability", "churn_risk_band"]
+    if estimator is None or rows.empty:
+        # typed, so the empty table still has text and double columns in the warehouse
+        return pd.DataFrame({"person_id": pd.Series(dtype="string"), "churn_probability": pd.Series(dtype="float64"),
+                             "churn_risk_band": pd.Series(dtype="string")})
+    probability = estimator.predict_proba(_matrix(rows))[:, 1]
+    return pd.DataFrame({"person_id": rows["person_id"], "churn_probability": np.round(probability, 6),
+                         "churn_risk_band": risk_bands(probability, cutoffs)})[columns]

@@ -1,0 +1,53 @@
+"""What `portrait build` prints after a build: each Python model's latest run from
+`fct_model_runs` — fitted, or too thin to fit (and so every prediction `unscored`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+
+def latest_runs(warehouse: Path) -> list[dict]:
+    """The rows of the latest run in `marts.fct_model_runs` (none if it does not exist)."""
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        rows = con.execute("""
+            select model_name, status, fitted_rows, scored_rows, unscored_persons, metrics
+            from marts.fct_model_runs
+            where run_at = (select max(run_at) from marts.fct_model_runs)
+            order by model_name
+        """).fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+    keys = ("model_name", "status", "fitted_rows", "scored_rows", "unscored_persons", "metrics")
+    return [dict(zip(keys, row)) | {"metrics": json.loads(row[-1])} for row in rows]
+
+
+def describe(run: dict) -> str:
+    metrics = run["metrics"]
+    if run["status"] != "fitted":
+        return (f"{run['model_name']}: NOT FITTED, data too thin ({run['fitted_rows']} rows); "
+                f"all {run['unscored_persons']} persons are `unscored`")
+    detail = {
+        "persona": lambda: f"k = {metrics.get('k')}, {run['scored_rows']} persons profiled",
+        "ltv": lambda: f"{run['scored_rows']} buyers scored, r = {metrics.get('r', 0):.3f}, "
+                       f"alpha = {metrics.get('alpha', 0):.3f}, a = {metrics.get('a', 0):.3f}, b = {metrics.get('b', 0):.3f}",
+        "churn": lambda: f"{run['scored_rows']} buyers scored, holdout AUC {metrics.get('auc_holdout')} "
+                         f"(recency alone {metrics.get('baseline_auc_recency_holdout')})",
+    }.get(run["model_name"], lambda: f"{run['scored_rows']} scored")()
+    return f"{run['model_name']}: fitted; {detail}; {run['unscored_persons']} persons unscored"
+
+
+def print_model_runs(warehouse: Path) -> None:
+    runs = latest_runs(warehouse)
+    if runs:
+        print("portrait build: prediction models (marts.fct_model_runs):")
+        for run in runs:
+            print(f"  {describe(run)}")

@@ -1,0 +1,20 @@
+"""The churn model (thin wrapper; logic in portrait.churn.model.fit_churn): a calibrated
+gradient-boosting classifier fitted on the `train` snapshot of `int_churn__snapshots`,
+checked on a time-split holdout. One row per run; `int_predictions__churn` applies it."""
+
+from portrait.imports import serial_imports
+
+with serial_imports():
+    import json
+    import pandas as pd
+    from portrait.churn.model import fit_churn
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    snapshots = dbt.ref("int_churn__snapshots").df()
+    fitted = fit_churn(snapshots, seed=int(dbt.config.get("seed")))
+    as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
+    return pd.DataFrame([{"model_name": "churn", "as_of_date": as_of, "status": fitted.status,
+                          "fitted_rows": int(fitted.metrics["train_rows"]),
+                          "metrics": json.dumps(fitted.metrics), "estimator": fitted.estimator_text()}])
