@@ -200,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run `dbt build` on the warehouse (PORTRAIT_DB)",
         description="Run `dbt build` with the project's environment (hash key, paths). Extra arguments go to dbt.",
     )
-    build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt build")
+    build.add_argument("dbt_args", nargs="*", metavar="DBT_ARG",
+                       help="arguments passed to dbt build, e.g. `-s dim_person+ --vars '{...}'`")
     build.set_defaults(func=cmd_build)
 
     docs = sub.add_parser("docs", help="generate and serve the dbt lineage docs")
@@ -254,7 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if getattr(args, "func", None) is not cmd_build:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        # `portrait build -s x --vars ...`: options meant for dbt, in their original order
+        raw = list(sys.argv[1:] if argv is None else argv)
+        args.dbt_args = raw[raw.index("build") + 1:]
     return int(args.func(args) or 0)
 
 
