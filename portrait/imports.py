@@ -10,6 +10,7 @@ initialized module 'sklearn.base'"). Every Python model imports its logic inside
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 from collections.abc import Iterator
 
@@ -20,3 +21,9 @@ _LOCK = threading.RLock()
 def serial_imports() -> Iterator[None]:
     with _LOCK:
         yield
+
+
+def fitted_at() -> dt.datetime:
+    """When a fit model ran (UTC, to the microsecond, naive): the key of its row in
+    `fct_model_runs`, so rebuilding the log never duplicates or re-dates a fit."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

@@ -10,7 +10,7 @@ import duckdb
 
 
 def latest_runs(warehouse: Path) -> list[dict]:
-    """The rows of the latest run in `marts.fct_model_runs` (none if it does not exist)."""
+    """Each model's latest run in `marts.fct_model_runs` (none if it does not exist)."""
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
@@ -19,7 +19,7 @@ def latest_runs(warehouse: Path) -> list[dict]:
         rows = con.execute("""
             select model_name, status, fitted_rows, scored_rows, unscored_persons, metrics
             from marts.fct_model_runs
-            where run_at = (select max(run_at) from marts.fct_model_runs)
+            qualify row_number() over (partition by model_name order by run_at desc) = 1
             order by model_name
         """).fetchall()
     except duckdb.Error:

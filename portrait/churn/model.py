@@ -23,7 +23,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 FEATURES: tuple[str, ...] = (
     "days_since_last_order", "days_since_first_order", "orders_lifetime", "purchase_days_lifetime",
     "orders_30d", "orders_90d", "orders_365d", "spend_365d", "spend_lifetime", "avg_order_value",
-    "mean_days_between_purchases", "refund_rate", "store_order_share", "discount_share",
+    "mean_days_between_purchases", "store_order_share", "discount_share",
     "days_since_last_visit", "events_30d", "sessions_30d", "cart_adds_30d", "events_90d",
     "sessions_90d", "cart_adds_90d", "visit_days_365d",
 )

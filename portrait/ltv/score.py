@@ -41,9 +41,11 @@ def ltv_tiers(clv: np.ndarray, cutoffs: dict[str, float]) -> np.ndarray:
 
 
 def _prepared(summary: pd.DataFrame) -> pd.DataFrame:
-    """`summary` sorted by `person_id` (the fit never depends on input order), in the
-    column names pymc-marketing reads."""
-    data = (summary.sort_values("person_id", kind="stable").reset_index(drop=True)
+    """The buyers of `summary` that can be scored, sorted by `person_id` (the fit never
+    depends on input order), in the column names pymc-marketing reads. Buyers whose first
+    purchase is on the as-of date (T = 0) are too new: nothing has been observed of them
+    yet, so they stay `unscored`."""
+    data = (summary[summary["t_weeks"] > 0].sort_values("person_id", kind="stable").reset_index(drop=True)
             .rename(columns={"recency_weeks": "recency", "t_weeks": "T"}))
     return data.assign(customer_id=np.arange(len(data)))
 
@@ -57,17 +59,25 @@ def _spend_input(data: pd.DataFrame) -> pd.DataFrame:
 def fit_ltv(summary: pd.DataFrame) -> dict:
     """Fit BG/NBD (all buyers) and Gamma-Gamma (repeat buyers with positive spend) by MAP
     under flat priors. Returns `status` (`fitted`, or `too_thin` below `MIN_BUYERS`
-    buyers or `MIN_REPEAT_BUYERS` repeat buyers), counts, r, alpha, a, b, p, q, v and the
-    BG/NBD log-likelihood."""
+    buyers or `MIN_REPEAT_BUYERS` repeat buyers, or when the fit fails or leaves finite
+    positive values, with a `reason`), counts, r, alpha, a, b, p, q, v and the BG/NBD
+    log-likelihood."""
     data = _prepared(summary)
     spenders = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
     fit = {"buyers": int(len(data)), "repeat_buyers": int(len(spenders))}
     if len(data) < MIN_BUYERS or len(spenders) < MIN_REPEAT_BUYERS:
         return {"status": STATUS_TOO_THIN, **fit}
-    bgnbd = fit_bgnbd(data)
-    gamma_gamma = fit_gamma_gamma(_spend_input(data)[(data["frequency"] > 0) & (data["monetary_value"] > 0)])
-    return {"status": STATUS_FITTED, **fit, **bgnbd_parameters(bgnbd), **gamma_gamma_parameters(gamma_gamma),
-            "loglik_bgnbd": bgnbd_log_likelihood(bgnbd)}
+    try:
+        bgnbd = fit_bgnbd(data)
+        gamma_gamma = fit_gamma_gamma(_spend_input(data)[(data["frequency"] > 0) & (data["monetary_value"] > 0)])
+        parameters = {**bgnbd_parameters(bgnbd), **gamma_gamma_parameters(gamma_gamma),
+                      "loglik_bgnbd": bgnbd_log_likelihood(bgnbd)}
+    except (ValueError, FloatingPointError, RuntimeError, np.linalg.LinAlgError) as error:
+        # degenerate data (e.g. everyone bought the same amount): no fit, not a crash
+        return {"status": STATUS_TOO_THIN, **fit, "reason": f"fit failed: {error}"[:300]}
+    if not all(np.isfinite(value) and (name == "loglik_bgnbd" or value > 0) for name, value in parameters.items()):
+        return {"status": STATUS_TOO_THIN, **fit, "reason": "fit did not converge to finite positive parameters"}
+    return {"status": STATUS_FITTED, **fit, **parameters}
 
 
 def score_customers(summary: pd.DataFrame, discount_rate_monthly: float, tier_cutoffs: dict[str, float],

@@ -6,8 +6,8 @@ sample of them on big data) are split in two random halves `repeats` times; k-me
 on each half and both fits label every sampled person; the adjusted Rand index between the
 two labellings is that split's stability. The chosen k is the largest whose mean stability
 reaches `min_stability`: the most detailed grouping the data reproduce. (Silhouette and
-Davies-Bouldin both prefer fewer, coarser groups on this data; bench/README.md has the
-measurements.)
+Davies-Bouldin both prefer fewer, coarser groups on this data; the README's table, from
+`bench/persona_k_table.py`, has the measurements.)
 """
 
 from __future__ import annotations
@@ -103,19 +103,20 @@ def fit_personas(features: pd.DataFrame, *, k_min: int, k_max: int, min_stabilit
     x = scale(eligible, scaler)
     k, stability = choose_k(x, k_min, k_max, min_stability, seed)
     kmeans = KMeans(k, n_init=8, random_state=seed).fit(x)
-    centres = kmeans.cluster_centers_
-    names = persona_names(centres)
     sizes = np.bincount(kmeans.labels_, minlength=k)
-    # canonical order: by purchase rate, then name (k-means' own order is arbitrary)
+    # canonical order: by purchase rate, then the centroid itself (k-means' own order is
+    # arbitrary); names are given in that order
+    centres = np.round(kmeans.cluster_centers_, 6)
     rate = centres[:, FEATURE_NAMES.index("orders_per_year")]
-    order = sorted(range(k), key=lambda i: (-round(float(rate[i]), 6), names[i].code))
+    order = sorted(range(k), key=lambda i: (-float(rate[i]), tuple(centres[i])))
+    names = persona_names(centres[order])
     centroids = [{
         "rank": rank + 1,
-        "persona_code": names[i].code,
-        "name_zh": names[i].name_zh,
-        "name_en": names[i].name_en,
+        "persona_code": names[rank].code,
+        "name_zh": names[rank].name_zh,
+        "name_en": names[rank].name_en,
         "fitted_persons": int(sizes[i]),
-        "z": [round(float(v), 6) for v in centres[i]],
+        "z": [float(v) for v in centres[i]],
     } for rank, i in enumerate(order)]
     metrics = {"k": k, "k_range": [k_min, k_max], "min_stability": min_stability,
                "stability_by_k": {str(key): value for key, value in stability.items()},

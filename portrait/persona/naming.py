@@ -27,26 +27,28 @@ class Trait:
     en: str
 
 
+#: In the order names are spelt: lifecycle, then channel and interest, then frequency, then
+#: basket, then time and age (e.g. 新入高频浏览型, 门店少上线型, 高频高客单型).
 TRAITS: tuple[Trait, ...] = (
+    Trait("tenure_days", -1, "newcomer", "新入", "newly-joined"),
+    Trait("days_since_last_active", 1, "lapsing", "沉睡", "lapsing"),
+    Trait("days_since_last_active", -1, "recently_active", "近期活跃", "recently-active"),
+    Trait("store_order_share", 1, "store_first", "门店", "store-first"),
+    Trait("miniprogram_event_share", 1, "miniprogram", "小程序", "mini-program"),
+    Trait("content_engagement_share", 1, "content_browsing", "内容浏览", "content-browsing"),
+    Trait("share_event_share", 1, "social_sharing", "爱分享", "social-sharing"),
+    Trait("discount_share", 1, "deal_seeking", "优惠敏感", "deal-seeking"),
     Trait("orders_per_year", 1, "frequent", "高频", "frequent"),
     Trait("orders_per_year", -1, "rarely_buying", "少购", "rarely-buying"),
+    Trait("sessions_per_30d", 1, "heavy_browsing", "高频浏览", "heavy-browsing"),
+    Trait("sessions_per_30d", -1, "offline", "少上线", "rarely-online"),
+    Trait("events_per_session", 1, "deep_sessions", "深度浏览", "deep-browsing"),
     Trait("avg_order_value", 1, "big_basket", "高客单", "big-basket"),
     Trait("avg_order_value", -1, "small_basket", "低客单", "small-basket"),
     Trait("avg_unit_price", 1, "premium", "高价位", "premium"),
     Trait("lines_per_order", 1, "multi_item", "多件", "multi-item"),
-    Trait("discount_share", 1, "deal_seeking", "优惠敏感", "deal-seeking"),
-    Trait("store_order_share", 1, "store_first", "门店", "store-first"),
-    Trait("miniprogram_event_share", 1, "miniprogram", "小程序", "mini-program"),
-    Trait("evening_event_share", 1, "evening", "夜间活跃", "evening"),
-    Trait("content_engagement_share", 1, "content_browsing", "内容浏览", "content-browsing"),
     Trait("cart_add_share", 1, "cart_building", "加购", "cart-building"),
-    Trait("share_event_share", 1, "social_sharing", "爱分享", "social-sharing"),
-    Trait("sessions_per_30d", 1, "heavy_browsing", "高频浏览", "heavy-browsing"),
-    Trait("sessions_per_30d", -1, "offline", "少上线", "rarely-online"),
-    Trait("events_per_session", 1, "deep_sessions", "深度浏览", "deep-browsing"),
-    Trait("tenure_days", -1, "newcomer", "新入", "newly-joined"),
-    Trait("days_since_last_active", 1, "lapsing", "沉睡", "lapsing"),
-    Trait("days_since_last_active", -1, "recently_active", "近期活跃", "recently-active"),
+    Trait("evening_event_share", 1, "evening", "夜间活跃", "evening"),
     Trait("age_years_approx", -1, "young", "年轻", "young"),
     Trait("age_years_approx", 1, "mature", "成熟", "mature"),
 )
@@ -79,6 +81,9 @@ def ranked_traits(centroid: np.ndarray) -> list[Trait]:
 def _name(traits: list[Trait]) -> PersonaName:
     if not traits:
         traits = [BALANCED]
+    # the strongest traits chosen, spelt in the fixed order of TRAITS: two close z-scores
+    # swapping places between runs never renames a persona
+    traits = sorted(traits, key=TRAITS.index) if traits != [BALANCED] else traits
     return PersonaName(
         code="_".join(t.code for t in traits),
         name_zh="".join(t.zh for t in traits) + "型",
@@ -87,8 +92,9 @@ def _name(traits: list[Trait]) -> PersonaName:
 
 
 def persona_names(centroids: np.ndarray, words: int = 2) -> list[PersonaName]:
-    """A distinct name for each centroid (rows): its `words` strongest traits, one more for
-    every centroid whose name would collide with another's, and a number as a last resort."""
+    """A distinct name for each centroid (rows, in canonical order): its `words` strongest
+    traits, one more for every centroid whose name would collide with another's, and a
+    number (in row order) as a last resort."""
     traits = [ranked_traits(c) for c in centroids]
     depth = [words] * len(centroids)
     while True:

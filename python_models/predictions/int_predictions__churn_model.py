@@ -5,6 +5,7 @@ checked on a time-split holdout. One row per run; `int_predictions__churn` appli
 from portrait.imports import serial_imports
 
 with serial_imports():
+    from portrait.imports import fitted_at
     import json
     import pandas as pd
     from portrait.churn.model import fit_churn
@@ -15,6 +16,6 @@ def model(dbt, session):
     snapshots = dbt.ref("int_churn__snapshots").df()
     fitted = fit_churn(snapshots, seed=int(dbt.config.get("seed")))
     as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
-    return pd.DataFrame([{"model_name": "churn", "as_of_date": as_of, "status": fitted.status,
+    return pd.DataFrame([{"model_name": "churn", "fitted_at": fitted_at(), "as_of_date": as_of, "status": fitted.status,
                           "fitted_rows": int(fitted.metrics["train_rows"]),
                           "metrics": json.dumps(fitted.metrics), "estimator": fitted.estimator_text()}])

@@ -5,6 +5,7 @@ Gamma-Gamma by MAP with flat priors on `int_ltv__purchase_summary`. One row per 
 from portrait.imports import serial_imports
 
 with serial_imports():
+    from portrait.imports import fitted_at
     import json
     import pandas as pd
     from portrait.ltv.score import fit_ltv
@@ -17,6 +18,6 @@ def model(dbt, session):
     fit = fit_ltv(summary)
     as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
     parameters = {key: value for key, value in fit.items() if key not in ("status", "buyers", "repeat_buyers")}
-    return pd.DataFrame([{"model_name": "ltv", "as_of_date": as_of, "status": fit["status"],
+    return pd.DataFrame([{"model_name": "ltv", "fitted_at": fitted_at(), "as_of_date": as_of, "status": fit["status"],
                           "fitted_rows": fit["buyers"], "repeat_buyers": fit["repeat_buyers"],
                           "metrics": json.dumps(parameters)}])

@@ -5,6 +5,7 @@ order with derived zh/en names. One row per run; `int_predictions__persona` appl
 from portrait.imports import serial_imports
 
 with serial_imports():
+    from portrait.imports import fitted_at
     import pandas as pd
     from portrait.persona.clustering import fit_personas
 
@@ -20,4 +21,4 @@ def model(dbt, session):
         seed=int(dbt.config.get("seed")),
     )
     as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
-    return pd.DataFrame([{"model_name": "persona", "as_of_date": as_of, **fitted.to_row()}])
+    return pd.DataFrame([{"model_name": "persona", "fitted_at": fitted_at(), "as_of_date": as_of, **fitted.to_row()}])

@@ -8,7 +8,7 @@ import pytest
 
 from portrait.ltv.cdnow import CALIBRATION_END, cdnow_transactions
 from portrait.ltv.models import rfm_summary
-from portrait.ltv.score import ltv_tiers, score_customers
+from portrait.ltv.score import fit_ltv, ltv_tiers, score_customers
 
 CUTOFFS = {"high": 0.2, "medium": 0.5}
 
@@ -42,3 +42,15 @@ def test_scores_are_consistent_and_independent_of_row_order(cdnow_summary: pd.Da
     assert scored.loc[frequent, "ltv_tier"] == "high"
     shares = scored["ltv_tier"].value_counts(normalize=True)
     assert shares["high"] == pytest.approx(0.2, abs=0.02)
+
+
+def test_too_new_buyers_are_unscored_and_thin_data_is_not_fitted(cdnow_summary: pd.DataFrame) -> None:
+    today = cdnow_summary.head(5).assign(t_weeks=0.0, recency_weeks=0.0, frequency=0, monetary_value=0.0,
+                                         person_id=lambda frame: "new_" + frame["person_id"])
+    scored = score_customers(pd.concat([cdnow_summary, today]), 0.01, CUTOFFS)
+    assert len(scored) == len(cdnow_summary) and not scored["person_id"].str.startswith("new_").any()
+    one_timers = cdnow_summary.assign(frequency=0, recency_weeks=0.0, monetary_value=0.0)
+    fit = fit_ltv(one_timers)
+    assert fit["status"] == "too_thin" and fit["repeat_buyers"] == 0
+    empty = score_customers(one_timers, 0.01, CUTOFFS, fit=fit)
+    assert empty.empty and str(empty["expected_clv_12m"].dtype) == "float64"

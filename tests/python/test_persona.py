@@ -22,10 +22,13 @@ def test_names_come_from_the_two_strongest_traits() -> None:
         _centroid(orders_per_year=1.0, avg_order_value=1.5),
         _centroid(discount_share=0.2),
     ]))
-    assert [n.code for n in names] == ["store_first_offline", "big_basket_frequent", "balanced"]
+    assert [n.code for n in names] == ["store_first_offline", "frequent_big_basket", "balanced"]
     assert names[0].name_zh == "门店少上线型"
     assert names[0].name_en == "store-first rarely-online shoppers"
     assert names[2].name_zh == "均衡型"
+    # two traits of nearly equal strength swapping places do not rename the persona
+    swapped = persona_names(np.array([_centroid(orders_per_year=1.5, avg_order_value=1.0)]))
+    assert swapped[0].code == names[1].code and swapped[0].name_zh == "高频高客单型"
 
 
 def test_clashing_names_take_one_more_trait() -> None:
@@ -79,8 +82,8 @@ def test_planted_groups_are_found_and_named() -> None:
     assert assigned.groupby("group")["persona_code"].nunique().eq(1).all()
     assert assigned["persona_code"].nunique() == 4
     codes = dict(assigned.groupby("group")["persona_code"].first())
-    assert codes[0].startswith("store_first")
-    assert codes[1].startswith("content_browsing")
+    assert "store_first" in codes[0]
+    assert "content_browsing" in codes[1]
     assert [c["rank"] for c in model.centroids] == [1, 2, 3, 4]
     assert assigned["persona_confidence"].between(0, 1).all()
 

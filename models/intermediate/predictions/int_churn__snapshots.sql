@@ -7,7 +7,11 @@
    - `score`: snapshot = the as-of date, no label (the future is unknown).
    A model fitted on `holdout_train` and tested on `train` gives the time-split holdout
    figure; the model fitted on `train` scores `score`. Only persons with a purchase up
-   to the snapshot date are rows: churn is a buyer's notion (others are `unscored`). #}
+   to the snapshot date are rows: churn is a buyer's notion (others are `unscored`).
+   Orders are counted when placed (purchases, and online orders refunded later),
+   so a refund after a snapshot date cannot change that snapshot's history; spend is net
+   of refunds as the order's latest status knows them (the one residual look-ahead: an
+   online refund after the snapshot lowers the snapshot's spend). #}
 {%- set horizon = var('portrait__churn_horizon_days') %}
 
 with
@@ -33,9 +37,20 @@ snapshots as (
     from as_of
 ),
 
+-- orders per person and day, counted when placed: purchases and online orders refunded
+-- later (store returns are their own rows, not orders); cancellations never count
 daily_orders as (
-    select * from {{ ref('int_person_daily_orders') }}
-    where orders > 0 or refunds > 0
+    select
+        person_id,
+        order_date as activity_date,
+        count(case when is_purchase or (is_refund and channel = 'online') then 1 end) as orders_placed,
+        count(case when is_purchase and channel = 'store' then 1 end) as store_orders,
+        sum(net_amount) as spend,
+        sum(case when is_purchase then paid_amount + discount_amount else 0 end) as gross_amount,
+        sum(case when is_purchase then discount_amount else 0 end) as discount_amount
+    from {{ ref('int_orders_unified') }}
+    where person_id is not null and (is_purchase or is_refund)
+    group by person_id, order_date
 ),
 
 daily_activity as (
@@ -47,15 +62,15 @@ order_history as (
         snapshots.snapshot_role,
         snapshots.snapshot_date,
         daily_orders.person_id,
-        min(case when daily_orders.orders > 0 then daily_orders.activity_date end) as first_order_date,
-        max(case when daily_orders.orders > 0 then daily_orders.activity_date end) as last_order_date,
-        sum(daily_orders.orders) as orders_lifetime,
-        count(case when daily_orders.orders > 0 then 1 end) as purchase_days_lifetime,
+        min(case when daily_orders.orders_placed > 0 then daily_orders.activity_date end) as first_order_date,
+        max(case when daily_orders.orders_placed > 0 then daily_orders.activity_date end) as last_order_date,
+        sum(daily_orders.orders_placed) as orders_lifetime,
+        count(case when daily_orders.orders_placed > 0 then 1 end) as purchase_days_lifetime,
         {% for window in [30, 90, 365] -%}
             sum(
                 case
                     when {{ days_before('daily_orders.activity_date', 'snapshots.snapshot_date') }} < {{ window }}
-                        then daily_orders.orders
+                        then daily_orders.orders_placed
                     else 0
                 end
             ) as orders_{{ window }}d,
@@ -68,7 +83,6 @@ order_history as (
             end
         ) as spend_365d,
         sum(daily_orders.spend) as spend_lifetime,
-        sum(daily_orders.refunds) as refunds_lifetime,
         sum(daily_orders.store_orders) as store_orders_lifetime,
         sum(daily_orders.discount_amount) as discount_amount_lifetime,
         sum(daily_orders.gross_amount) as gross_amount_lifetime
@@ -113,13 +127,13 @@ future_orders as (
     select
         snapshots.snapshot_role,
         daily_orders.person_id,
-        sum(daily_orders.orders) as orders_next_horizon
+        sum(daily_orders.orders_placed) as orders_next_horizon
     from snapshots
     inner join daily_orders
         on
             snapshots.snapshot_date < daily_orders.activity_date
             and daily_orders.activity_date <= cast({{ dbt.dateadd('day', horizon, 'snapshots.snapshot_date') }} as date)
-    where snapshots.snapshot_role <> 'score' and daily_orders.orders > 0
+    where snapshots.snapshot_role <> 'score' and daily_orders.orders_placed > 0
     group by snapshots.snapshot_role, daily_orders.person_id
 ),
 
@@ -140,7 +154,6 @@ final as (
         {{ safe_divide('buyers.spend_lifetime', 'buyers.orders_lifetime') }} as avg_order_value,
         {{ safe_divide(days_before('buyers.first_order_date', 'buyers.last_order_date'),
             'buyers.purchase_days_lifetime - 1') }} as mean_days_between_purchases,
-        {{ safe_divide('buyers.refunds_lifetime', 'buyers.orders_lifetime') }} as refund_rate,
         {{ safe_divide('buyers.store_orders_lifetime', 'buyers.orders_lifetime') }} as store_order_share,
         {{ safe_divide('buyers.discount_amount_lifetime', 'buyers.gross_amount_lifetime') }} as discount_share,
         {{ days_before('recent_activity.last_visit_date', 'buyers.snapshot_date') }} as days_since_last_visit,

@@ -1,7 +1,8 @@
 {# One row per Python model per run (interfaces.md): what each prediction model fitted,
    on how many rows, how many persons it scored, and its validation figures (`metrics`,
    JSON text), so a drop in quality shows in BI. A history table: each `dbt build`
-   appends its runs (incremental); rebuilt only by `--full-refresh`, which forgets them. #}
+   appends its runs (incremental, keyed by the fit's own time, so rebuilding this model
+   without a new fit adds nothing); `--full-refresh` forgets the history. #}
 {{ config(materialized='incremental', unique_key=['model_name', 'run_at'], on_schema_change='append_new_columns') }}
 
 with
@@ -13,6 +14,7 @@ persons as (
 fits as (
     select
         model_name,
+        fitted_at,
         as_of_date,
         status,
         cast(fitted_rows as bigint) as fitted_rows,
@@ -21,6 +23,7 @@ fits as (
     union all
     select
         model_name,
+        fitted_at,
         as_of_date,
         status,
         cast(fitted_rows as bigint) as fitted_rows,
@@ -29,6 +32,7 @@ fits as (
     union all
     select
         model_name,
+        fitted_at,
         as_of_date,
         status,
         cast(fitted_rows as bigint) as fitted_rows,
@@ -57,7 +61,7 @@ scored as (
 final as (
     select
         fits.model_name,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }}) as run_at,
+        cast(fits.fitted_at as {{ dbt.type_timestamp() }}) as run_at,
         cast(fits.as_of_date as date) as as_of_date,
         fits.status,
         fits.metrics,
@@ -68,6 +72,16 @@ final as (
     from fits
     inner join scored on fits.model_name = scored.model_name
     cross join persons
+),
+
+new_runs as (
+    select * from final
+    {% if is_incremental() -%}
+        where not exists (
+                select 1 from {{ this }} as previous_runs
+                where previous_runs.model_name = final.model_name and previous_runs.run_at = final.run_at
+            )
+    {%- endif %}
 )
 
-select * from final
+select * from new_runs
