@@ -12,32 +12,17 @@ persons as (
 ),
 
 fits as (
-    select
-        model_name,
-        fitted_at,
-        as_of_date,
-        status,
-        cast(fitted_rows as bigint) as fitted_rows,
-        metrics
-    from {{ ref('int_predictions__persona_model') }}
-    union all
-    select
-        model_name,
-        fitted_at,
-        as_of_date,
-        status,
-        cast(fitted_rows as bigint) as fitted_rows,
-        metrics
-    from {{ ref('int_predictions__ltv_model') }}
-    union all
-    select
-        model_name,
-        fitted_at,
-        as_of_date,
-        status,
-        cast(fitted_rows as bigint) as fitted_rows,
-        metrics
-    from {{ ref('int_predictions__churn_model') }}
+    {% for model in ['persona', 'ltv', 'churn'] -%}
+        select
+            model_name,
+            fitted_at,
+            as_of_date,
+            status,
+            cast(fitted_rows as bigint) as fitted_rows,
+            metrics
+        from {{ ref('int_predictions__' ~ model ~ '_model') }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 scored as (

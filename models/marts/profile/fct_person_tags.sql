@@ -29,27 +29,23 @@ rule_tags as (
     {{ compile_tag_rules(declared_tag_rules(), 'metrics') }}
 ),
 
+{#- predictive tag code: (CTE of the Python model's output, its column) #}
+{%- set predictive = {
+    'ltv_tier': ('ltv', 'ltv_tier'),
+    'persona': ('personas', 'persona_code'),
+    'churn_risk_band': ('churn', 'churn_risk_band'),
+} %}
+
 predictive_tags as (
-    select
-        metrics.person_id,
-        'ltv_tier' as tag_code,
-        coalesce(ltv.ltv_tier, 'unscored') as tag_value
-    from metrics
-    left join ltv on metrics.person_id = ltv.person_id
-    union all
-    select
-        metrics.person_id,
-        'persona' as tag_code,
-        coalesce(personas.persona_code, 'unscored') as tag_value
-    from metrics
-    left join personas on metrics.person_id = personas.person_id
-    union all
-    select
-        metrics.person_id,
-        'churn_risk_band' as tag_code,
-        coalesce(churn.churn_risk_band, 'unscored') as tag_value
-    from metrics
-    left join churn on metrics.person_id = churn.person_id
+    {% for tag_code, (source, column) in predictive.items() -%}
+        select
+            metrics.person_id,
+            '{{ tag_code }}' as tag_code,
+            coalesce({{ source }}.{{ column }}, 'unscored') as tag_value
+        from metrics
+        left join {{ source }} on metrics.person_id = {{ source }}.person_id
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 all_tags as (
