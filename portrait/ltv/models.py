@@ -75,7 +75,7 @@ def fit_bgnbd(summary: pd.DataFrame):
     with _quiet():
         model = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]],
                              model_config=_flat_priors(BGNBD_PARAMETERS))
-        model.fit(fit_method="map", progressbar=False)
+        model.fit(method="map", progressbar=False)
     return model
 
 
@@ -88,7 +88,7 @@ def fit_gamma_gamma(summary: pd.DataFrame):
     with _quiet():
         model = GammaGammaModel(data=repeat_buyers[["customer_id", "frequency", "monetary_value"]],
                                 model_config=_flat_priors(GAMMA_GAMMA_PARAMETERS))
-        model.fit(fit_method="map", progressbar=False)
+        model.fit(method="map", progressbar=False)
     return model
 
 
