@@ -38,7 +38,9 @@ def describe(run: dict) -> str:
     detail = {
         "persona": lambda: f"k = {metrics.get('k')}, {run['scored_rows']} persons profiled",
         "ltv": lambda: f"{run['scored_rows']} buyers scored, r = {metrics.get('r', 0):.3f}, "
-                       f"alpha = {metrics.get('alpha', 0):.3f}, a = {metrics.get('a', 0):.3f}, b = {metrics.get('b', 0):.3f}",
+                       f"alpha = {metrics.get('alpha', 0):.3f}, a = {metrics.get('a', 0):.3f}, b = {metrics.get('b', 0):.3f}; "
+                       f"{metrics.get('backtest_days')}-day backtest Spearman {metrics.get('backtest_spearman')} "
+                       f"(past rate {metrics.get('backtest_baseline_spearman')})",
         "churn": lambda: f"{run['scored_rows']} buyers scored, holdout AUC {metrics.get('auc_holdout')} "
                          f"(recency alone {metrics.get('baseline_auc_recency_holdout')})",
     }.get(run["model_name"], lambda: f"{run['scored_rows']} scored")()

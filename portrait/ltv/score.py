@@ -109,3 +109,27 @@ def score_customers(summary: pd.DataFrame, discount_rate_monthly: float, tier_cu
     })
     result["ltv_tier"] = ltv_tiers(result["expected_clv_12m"].to_numpy(), tier_cutoffs)
     return result[COLUMNS]
+
+
+def backtest_ltv(backtest: pd.DataFrame, days: int) -> dict:
+    """Fit on a past summary (`int_ltv__backtest_summary`: the summary columns plus
+    `purchase_days_after`) and rank the forecast of purchases over the `days` since
+    against what happened: Spearman of expected vs actual purchase days
+    (`backtest_spearman`), beside the past purchase rate extrapolated
+    (`backtest_baseline_spearman`). Figures are None when the past is too thin to fit."""
+    from scipy.stats import spearmanr
+
+    result = {"backtest_days": days, "backtest_buyers": int((backtest["t_weeks"] > 0).sum()),
+              "backtest_spearman": None, "backtest_baseline_spearman": None}
+    fit = fit_ltv(backtest)
+    if fit["status"] != STATUS_FITTED:
+        return result
+    data = _prepared(backtest)
+    expected = _values(bgnbd_from_parameters(data, fit).expected_purchases(data=data, future_t=days / 7))
+    past_rate = (data["frequency"] + 1) / (data["T"] + 1.0)
+    actual = data["purchase_days_after"]
+    if actual.nunique() < 2:
+        return result
+    return {**result,
+            "backtest_spearman": round(float(spearmanr(expected, actual).statistic), 4),
+            "backtest_baseline_spearman": round(float(spearmanr(past_rate, actual).statistic), 4)}

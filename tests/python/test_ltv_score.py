@@ -8,7 +8,7 @@ import pytest
 
 from portrait.ltv.cdnow import CALIBRATION_END, cdnow_transactions
 from portrait.ltv.models import rfm_summary
-from portrait.ltv.score import fit_ltv, ltv_tiers, score_customers
+from portrait.ltv.score import backtest_ltv, fit_ltv, ltv_tiers, score_customers
 
 CUTOFFS = {"high": 0.2, "medium": 0.5}
 
@@ -54,3 +54,20 @@ def test_too_new_buyers_are_unscored_and_thin_data_is_not_fitted(cdnow_summary: 
     assert fit["status"] == "too_thin" and fit["repeat_buyers"] == 0
     empty = score_customers(one_timers, 0.01, CUTOFFS, fit=fit)
     assert empty.empty and str(empty["expected_clv_12m"].dtype) == "float64"
+
+
+def test_backtest_ranks_the_cdnow_holdout(cdnow_summary: pd.DataFrame) -> None:
+    """CDNOW's 39-week holdout: purchase days after the calibration end, per customer.
+    (There the past rate ranks about as well as BG/NBD: 0.454 vs 0.449 — Spearman rewards
+    ordering, where the naive rate is strong; the figure is a monitor, not a contest.)"""
+    transactions = cdnow_transactions()
+    after = transactions[transactions["date"] > CALIBRATION_END].drop_duplicates(["customer_id", "date"])
+    counts = after.groupby("customer_id").size()
+    ids = cdnow_summary["person_id"].str[1:].astype(int)
+    backtest = cdnow_summary.assign(purchase_days_after=ids.map(counts).fillna(0).astype(int).to_numpy())
+    result = backtest_ltv(backtest, days=273)
+    assert result["backtest_buyers"] == len(cdnow_summary)
+    assert result["backtest_spearman"] == pytest.approx(0.449, abs=0.005)
+    assert result["backtest_baseline_spearman"] == pytest.approx(0.454, abs=0.005)
+    thin = backtest_ltv(backtest.head(5), days=273)
+    assert thin["backtest_spearman"] is None

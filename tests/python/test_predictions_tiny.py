@@ -98,6 +98,7 @@ def test_model_runs_log_each_fit(tiny_warehouse: Warehouse) -> None:
     metrics = {run[0]: json.loads(run[2]) for run in runs}
     assert {"auc_holdout", "baseline_auc_recency_holdout", "train_rows"} <= set(metrics["churn"])
     assert {"r", "alpha", "a", "b", "p", "q", "v", "loglik_bgnbd"} <= set(metrics["ltv"])
+    assert metrics["ltv"]["backtest_days"] == 180 and metrics["ltv"]["backtest_spearman"] > 0.3
     assert {"k", "stability_by_k"} <= set(metrics["persona"])
     assert {run[0]: run[4] for run in runs} == scored
 
