@@ -8,15 +8,14 @@ generator's personas. Usage (after `make demo`):
 
 import json
 import sys
+from pathlib import Path
 
 import duckdb
-import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from portrait.evaluate.truth import true_person_ctes
 from portrait.persona.features import fit_scaler, scale
-from pathlib import Path
 
 db = sys.argv[1] if len(sys.argv) > 1 else "warehouse/portrait.duckdb"
 truth = Path(sys.argv[2] if len(sys.argv) > 2 else "data/truth").resolve()

@@ -29,7 +29,6 @@ FEATURES: tuple[str, ...] = (
 )
 STATUS_FITTED = "fitted"
 STATUS_TOO_THIN = "too_thin"
-UNSCORED = "unscored"
 #: Fewest rows, and fewest of each class, a training snapshot needs.
 MIN_ROWS, MIN_CLASS_ROWS = 200, 30
 

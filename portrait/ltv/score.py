@@ -20,7 +20,6 @@ from portrait.ltv.models import (
     gamma_gamma_parameters,
 )
 
-UNSCORED = "unscored"
 STATUS_FITTED = "fitted"
 STATUS_TOO_THIN = "too_thin"
 #: Fewest buyers, and fewest repeat buyers with spend, the two fits need.

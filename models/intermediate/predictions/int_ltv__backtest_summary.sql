@@ -3,8 +3,8 @@
    `int_ltv__purchase_summary` (purchase days, weeks), with the purchase days they
    actually made in the days from then to the as-of date. The CLV fit model fits on the
    old summary and compares its forecast with what happened — a validation figure for
-   `fct_model_runs` that needs no truth. Built from the daily rollups: a day's spend is
-   net of that day's returns. #}
+   `fct_model_runs` that needs no truth. Purchase days and spend are defined as in
+   `int_ltv__purchase_summary`. #}
 {%- set backtest_days = var('portrait__ltv_backtest_days') %}
 
 with
@@ -16,13 +16,15 @@ cutoff as (
     from {{ ref('int_profile__as_of_date') }}
 ),
 
+-- purchase days as in int_ltv__purchase_summary: orders on one day count once
 purchase_days as (
     select
         person_id,
-        activity_date,
-        spend
-    from {{ ref('int_person_daily_orders') }}
-    where orders > 0
+        order_date as activity_date,
+        sum(net_amount) as spend
+    from {{ ref('int_orders_unified') }}
+    where is_purchase and person_id is not null
+    group by person_id, order_date
 ),
 
 calibration as (
