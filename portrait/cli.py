@@ -55,6 +55,28 @@ def cmd_build(args: argparse.Namespace) -> int:
     return result.returncode
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from portrait.run import run
+
+    code, report = run(as_of=args.as_of, full_refresh=args.full_refresh)
+    if args.json:
+        print(json.dumps(report.as_dict(), default=str))
+    return code
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from portrait.quality import print_validation, validate_warehouse
+
+    db = Path(args.db) if args.db else paths.warehouse_path()
+    previous = Path(args.previous) if args.previous else paths.publish_path()
+    result = validate_warehouse(db, previous if previous.exists() else None)
+    if args.json:
+        print(json.dumps(result, default=str))
+    else:
+        print_validation(result)
+    return 0 if result["success"] else 1
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from portrait.dbt import run_dbt
 
@@ -203,6 +225,33 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("dbt_args", nargs="*", metavar="DBT_ARG",
                        help="arguments passed to dbt build, e.g. `-s dim_person+ --vars '{...}'`")
     build.set_defaults(func=cmd_build)
+
+    run = sub.add_parser(
+        "run",
+        help="the nightly job: build a working copy, validate, then swap it in and publish the marts",
+        description=(
+            "Write-audit-publish. Copy PORTRAIT_DB to a working file, `dbt build` there (every dbt test "
+            "runs), validate the marts with the Great Expectations suite against the previous publication, "
+            "then rename the working file over PORTRAIT_DB and publish the marts (no staging, no PII) to "
+            "PORTRAIT_PUBLISH_DB in a format DuckDB 1.0+ clients read, with Parquet exports beside it. "
+            "On any failure the last good files stay and the exit status is 1."
+        ),
+    )
+    run.add_argument("--as-of", type=_date, default=None,
+                     help="business as-of date (default: the latest date of a valid staged event or order)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    run.add_argument("--json", action="store_true", help="print the run report as one JSON object")
+    run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser(
+        "validate",
+        help="run the Great Expectations suite on a warehouse's marts (what `portrait run` checks)",
+    )
+    validate.add_argument("--db", default=None, help="warehouse to check (default: PORTRAIT_DB)")
+    validate.add_argument("--previous", default=None,
+                          help="published file to compare with (default: PORTRAIT_PUBLISH_DB, when it exists)")
+    validate.add_argument("--json", action="store_true", help="print the validation report as JSON")
+    validate.set_defaults(func=cmd_validate)
 
     docs = sub.add_parser("docs", help="generate and serve the dbt lineage docs")
     docs.add_argument("--port", type=int, default=8080, help="port to serve on (default: 8080)")

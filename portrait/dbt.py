@@ -20,6 +20,15 @@ def dbt_executable() -> str:
     return found
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGKILL it when its parent dies."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def run_dbt(
     args: list[str],
     env: dict[str, str] | None = None,
@@ -27,12 +36,16 @@ def run_dbt(
     capture: bool = False,
     check: bool = True,
     project_dir: Path | None = None,
+    die_with_parent: bool = False,
+    output_to_stderr: bool = False,
 ) -> subprocess.CompletedProcess:
     """Run `dbt <args>` in the project directory.
 
     `work_dir` keeps dbt's target/ and logs/ apart, so several builds (tests, benchmark)
     never share or clobber each other's artefacts. `project_dir` runs a copy of the
-    project (tests that edit seeds).
+    project (tests that edit seeds). `die_with_parent` (Linux): dbt is killed when this
+    process dies, so a killed `portrait run` leaves no orphan build behind.
+    `output_to_stderr`: dbt's log goes to stderr (stdout kept for a JSON report).
     """
     full_env = dbt_env(env)
     if work_dir is not None:
@@ -46,6 +59,8 @@ def run_dbt(
         env=full_env,
         text=True,
         capture_output=capture,
+        **({"stdout": sys.stderr} if output_to_stderr and not capture else {}),
+        preexec_fn=_die_with_parent if die_with_parent and sys.platform.startswith("linux") else None,
     )
     if check and result.returncode != 0:
         detail = (result.stdout or "")[-6000:] + (result.stderr or "")[-3000:] if capture else ""

@@ -72,7 +72,15 @@ def _classifier(seed: int, max_training_rows: int, rows: pd.DataFrame):
                                              l2_regularization=1.0, early_stopping=True,
                                              validation_fraction=0.15, random_state=seed)
     model = CalibratedClassifierCV(booster, method="isotonic", cv=3)
-    return model.fit(_matrix(rows), rows["is_churned"].astype(int).to_numpy())
+    features = _matrix(rows).copy()
+    # A feature with no value at all (e.g. visits, when no tracking export has arrived)
+    # breaks the booster's binning: fit it as a constant, which no split can use.
+    features[:, _features_without_data(rows)] = 0.0
+    return model.fit(features, rows["is_churned"].astype(int).to_numpy())
+
+
+def _features_without_data(rows: pd.DataFrame) -> np.ndarray:
+    return np.isnan(_matrix(rows)).all(axis=0)
 
 
 def _auc(labels: pd.Series, scores: np.ndarray) -> float | None:
@@ -90,6 +98,7 @@ def fit_churn(snapshots: pd.DataFrame, seed: int, max_training_rows: int = 300_0
                      "features": list(FEATURES)}
     if _thin(train) or _thin(holdout_train):
         return ChurnModel(status=STATUS_TOO_THIN, metrics=metrics)
+    metrics["features_without_data"] = [f for f, empty in zip(FEATURES, _features_without_data(train)) if empty]
     check = _classifier(seed, max_training_rows, holdout_train)
     held_out = check.predict_proba(_matrix(train))[:, 1]
     labels = train["is_churned"].astype(int)

@@ -76,3 +76,14 @@ def test_thin_or_one_class_training_data_is_not_fitted() -> None:
 def test_risk_bands_at_their_boundaries() -> None:
     bands = risk_bands(np.array([0.0, 0.3999, 0.4, 0.6999, 0.7, 1.0]), CUTOFFS)
     assert list(bands) == ["low", "low", "medium", "medium", "high", "high"]
+
+
+def test_a_feature_without_any_value_is_ignored_not_fatal() -> None:
+    """No tracking export yet: every visit feature is missing for every buyer."""
+    snapshots = _snapshots()
+    snapshots["days_since_last_visit"] = np.nan
+    model = fit_churn(snapshots, seed=3)
+    assert model.status == "fitted"
+    assert model.metrics["features_without_data"] == ["days_since_last_visit"]
+    scored = score_churn(snapshots, model.estimator, CUTOFFS)
+    assert scored["churn_probability"].between(0, 1).all() and len(scored) == 1500

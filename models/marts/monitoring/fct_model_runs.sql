@@ -2,8 +2,9 @@
    on how many rows, how many persons it scored, and its validation figures (`metrics`,
    JSON text), so a drop in quality shows in BI. A history table: each `dbt build`
    appends its runs (incremental, keyed by the fit's own time, so rebuilding this model
-   without a new fit adds nothing); `--full-refresh` forgets the history. #}
-{{ config(materialized='incremental', unique_key=['model_name', 'run_at'], on_schema_change='append_new_columns') }}
+   without a new fit adds nothing). `--full-refresh` keeps the history (full_refresh:
+   false); drop the table to start it over. #}
+{{ config(materialized='incremental', unique_key=['model_name', 'run_at'], on_schema_change='append_new_columns', full_refresh=false) }}
 
 with
 

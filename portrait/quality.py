@@ -1,0 +1,359 @@
+"""The quality gate of `portrait run`: a Great Expectations (1.x) suite on the marts.
+
+dbt's tests (run by `dbt build`) check each model's own rules: keys unique and not
+null, relationships, accepted values. This suite checks what a nightly publish must
+not change by accident, relative to the previous publication (`PORTRAIT_PUBLISH_DB`):
+
+- every mart's row count within `max_row_change` of the previous one (history tables:
+  never fewer rows; tables under 100 rows, whose size configuration sets, are exempt);
+- every column's null rate at most `max_null_rise` above the previous one;
+- every segment's share within `max_share_change` of the previous one (except the
+  `persona` scheme, whose clusters a refit may legitimately renumber: its quality is
+  tracked in `fct_model_runs`), and each scheme's shares summing to 1;
+- keys unique, probabilities in [0, 1], amounts not negative, codes in their sets, and
+  every raw row accounted for in `audit_row_reconciliation`.
+
+Tables are read from DuckDB into pandas (GX's pandas datasource; its SQL datasource
+does not work over duckdb_engine), text columns dictionary-encoded to keep memory
+low. The result is a JSON-serialisable report naming every failed expectation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from portrait.publish import MARTS_SCHEMA, PUBLICATION_TABLE, mart_tables
+
+# Tables that only grow (history): their row count may not shrink, and may grow freely.
+HISTORY_TABLES = {"fct_model_runs", "fct_identity_changes"}
+# Row counts of tables below this size are set by configuration (segments, tags, models,
+# personas: k may change on a refit), not by data volume: not compared run to run.
+MIN_ROWS_COMPARED = 100
+# Tables that must never be empty.
+NON_EMPTY_TABLES = {"dim_person", "dim_tag", "agg_segment_summary", "audit_row_reconciliation",
+                    "fct_person_segments"}
+# The key of each mart (GX checks uniqueness on the full table).
+KEYS = {
+    "dim_person": ["person_id"],
+    "dim_tag": ["tag_code"],
+    "fct_person_tags": ["person_id", "tag_code"],
+    "fct_person_segments": ["person_id", "scheme"],
+    "agg_segment_summary": ["scheme", "segment_code"],
+    "agg_persona_summary": ["persona_code"],
+    "bdg_person_identifier": ["identifier_type", "identifier_hash"],
+    "fct_orders": ["order_key"],
+    "fct_model_runs": ["model_name", "run_at"],
+    "audit_row_reconciliation": ["source_table"],
+}
+# Columns with a closed range.
+RANGES = {
+    "dim_person": {
+        "churn_probability": (0, 1), "probability_alive": (0, 1), "expected_clv_12m": (0, None),
+        "expected_purchases_365d": (0, None), "orders_lifetime": (0, None), "identifier_count": (1, None),
+        "rfm_score": (0, None),
+    },
+    "agg_segment_summary": {"share": (0, 1), "persons": (0, None)},
+    "dim_tag": {"persons_tagged": (0, None)},
+}
+SETS = {
+    "fct_person_segments": {"scheme": ["rfm", "lifecycle", "aipl", "value_tier", "persona"]},
+    "agg_segment_summary": {"scheme": ["rfm", "lifecycle", "aipl", "value_tier", "persona"]},
+    "dim_tag": {"category": ["basic", "behaviour", "transaction", "lifecycle", "preference", "risk", "predictive"],
+                "kind": ["factual", "rule", "predictive"]},
+    "fct_model_runs": {"status": ["fitted", "too_thin"]},
+    "audit_row_reconciliation": {"is_balanced": [True]},
+}
+# Schemes whose segment shares are not compared run to run (see the module docstring).
+SHARE_UNCHECKED_SCHEMES = {"persona"}
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    max_row_change: float = 0.25   # relative change of a mart's row count
+    max_null_rise: float = 0.05    # absolute rise of a column's null rate
+    max_share_change: float = 0.05  # absolute change of a segment's share
+
+
+@dataclass
+class Check:
+    table: str
+    text: str
+    expectation: object
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str):
+    """A query as a pandas DataFrame with text columns as categoricals (a fraction of
+    the memory of Python strings; GX's pandas checks work on them unchanged)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = con.execute(sql).to_arrow_table()
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.dictionary_encode(column)
+        columns.append(column)
+    frame = pa.table(columns, names=table.column_names).to_pandas()
+    # GX vectorises range checks only on int64, float64 and datetime64[ns]; DuckDB hands
+    # back nullable Int64, float32/int32 and datetime64[us], which GX checks row by row.
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        kind = getattr(dtype, "kind", "O")
+        if kind == "M" and str(dtype) != "datetime64[ns]":
+            frame[name] = frame[name].astype("datetime64[ns]")
+        elif str(dtype) in ("Int64", "Int32", "int32", "int16", "Float64", "float32"):
+            frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def _stats(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> dict:
+    """Row count and per-column null rates of one table, computed in DuckDB."""
+    columns = [r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
+        "order by column_index", [catalog, schema, table]).fetchall()]
+    if not columns:
+        return {"rows": None, "null_rates": {}}
+    nulls = ", ".join(f'count(*) - count("{c}")' for c in columns)
+    row = con.execute(f'select count(*), {nulls} from {catalog}.{schema}."{table}"').fetchall()[0]
+    rows = row[0]
+    return {"rows": rows, "null_rates": {c: (n / rows if rows else 0.0) for c, n in zip(columns, row[1:])}}
+
+
+def _previous_state(previous: Path | None) -> tuple[dict, dict | None, str | None]:
+    """Stats and segment shares of the previous publication ({} when there is none)."""
+    if previous is None or not previous.exists():
+        return {}, None, None
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{previous}' as prev (read_only)")
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'prev' and schema_name = 'main' "
+            "and table_name <> ?", [PUBLICATION_TABLE]).fetchall()]
+        stats = {t: _stats(con, "prev", "main", t) for t in tables}
+        shares = None
+        if "agg_segment_summary" in tables:
+            shares = {(s, c): v for s, c, v in con.execute(
+                "select scheme, segment_code, share from prev.main.agg_segment_summary").fetchall()}
+        run_id = con.execute(f"select max(run_id) from prev.main.{PUBLICATION_TABLE}").fetchall()[0][0] \
+            if PUBLICATION_TABLE in [r[0] for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'prev'").fetchall()] else None
+        return stats, shares, run_id
+    finally:
+        con.close()
+
+
+def _checks_for(table: str, stats: dict, previous: dict | None, tol: Tolerances) -> list[Check]:
+    import great_expectations as gx
+
+    E = gx.expectations
+    checks: list[Check] = []
+    rows_before = previous["rows"] if previous else None
+    if rows_before is not None:
+        if table in HISTORY_TABLES:
+            checks.append(Check(table, f"history never shrinks: at least the {rows_before} rows published last",
+                                E.ExpectTableRowCountToBeBetween(min_value=rows_before)))
+        elif rows_before >= MIN_ROWS_COMPARED:
+            low = math.floor(rows_before * (1 - tol.max_row_change))
+            high = math.ceil(rows_before * (1 + tol.max_row_change))
+            checks.append(Check(table, f"row count within {tol.max_row_change:.0%} of the {rows_before} published last",
+                                E.ExpectTableRowCountToBeBetween(min_value=low, max_value=high)))
+    if table in NON_EMPTY_TABLES:
+        checks.append(Check(table, "not empty", E.ExpectTableRowCountToBeBetween(min_value=1)))
+    key = KEYS.get(table)
+    if key:
+        for column in key:
+            checks.append(Check(table, f"key column {column} never null",
+                                E.ExpectColumnValuesToNotBeNull(column=column)))
+        if len(key) == 1:
+            checks.append(Check(table, f"{key[0]} unique", E.ExpectColumnValuesToBeUnique(column=key[0])))
+        else:
+            checks.append(Check(table, f"({', '.join(key)}) unique",
+                                E.ExpectCompoundColumnsToBeUnique(column_list=key)))
+    if previous:
+        for column, rate_before in previous["null_rates"].items():
+            if column not in stats["null_rates"] or (key and column in key):
+                continue
+            mostly = 1 - rate_before - tol.max_null_rise
+            if mostly > 0:
+                checks.append(Check(
+                    table, f"{column}: null rate at most {tol.max_null_rise:.0%} above last time's {rate_before:.1%}",
+                    E.ExpectColumnValuesToNotBeNull(column=column, mostly=round(mostly, 6))))
+    for column, (low, high) in RANGES.get(table, {}).items():
+        if column in stats["null_rates"]:
+            text = f"{column} in [{low}, {'∞' if high is None else high}]"
+            checks.append(Check(table, text, E.ExpectColumnValuesToBeBetween(
+                column=column, min_value=low, max_value=high)))
+    for column, values in SETS.get(table, {}).items():
+        if column in stats["null_rates"]:
+            checks.append(Check(table, f"{column} in {values}",
+                                E.ExpectColumnValuesToBeInSet(column=column, value_set=values)))
+    return checks
+
+
+@contextlib.contextmanager
+def _quiet():
+    """GX logs and warns at import and per validation; the CLI prints its own summary."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _observed(result: dict) -> object:
+    for key in ("observed_value", "unexpected_percent", "unexpected_count"):
+        if result.get(key) is not None:
+            value = result[key]
+            if key == "unexpected_percent":
+                return f"{value:.3f}% unexpected"
+            if key == "unexpected_count":
+                return f"{value} unexpected"
+            return value
+    return None
+
+
+def _validate_frame(source, table: str, frame, checks: list[Check]) -> list[dict]:
+    import great_expectations as gx
+
+    asset = source.add_dataframe_asset(name=table)
+    batch = asset.add_batch_definition_whole_dataframe(name=f"{table}__whole").get_batch(
+        batch_parameters={"dataframe": frame})
+    suite = gx.ExpectationSuite(name=f"{table}__portrait", expectations=[c.expectation for c in checks])
+    result = batch.validate(suite, result_format="SUMMARY").to_json_dict()
+    # results come back in suite order
+    out = []
+    for check, item in zip(checks, result["results"]):
+        config = item["expectation_config"]
+        kwargs = {k: v for k, v in config["kwargs"].items() if k != "batch_id"}
+        error = None
+        info = item.get("exception_info") or {}
+        if info.get("raised_exception"):
+            error = info.get("exception_message")
+        else:
+            for value in info.values():
+                if isinstance(value, dict) and value.get("raised_exception"):
+                    error = value.get("exception_message")
+        out.append({
+            "table": table,
+            "check": check.text,
+            "expectation_type": config["type"],
+            "column": kwargs.get("column") or kwargs.get("column_list"),
+            "kwargs": kwargs,
+            "success": bool(item["success"]) and error is None,
+            "observed": error or _observed(item.get("result") or {}),
+        })
+    return out
+
+
+def validate_warehouse(db: Path, previous: Path | None, tol: Tolerances | None = None) -> dict:
+    """Validate the marts of warehouse `db` against the published file `previous`."""
+    tol = tol or Tolerances()
+    started = time.perf_counter()
+    previous_stats, previous_shares, previous_run = _previous_state(previous)
+    results: list[dict] = []
+    skipped: list[str] = []
+    if not previous_stats:
+        skipped.append("no previous publication: row counts, null rates and segment shares are not compared")
+    with _quiet():
+        import great_expectations as gx  # noqa: F401  (import inside _quiet: its warnings are noise here)
+        import pandas as pd
+
+        context = _context()
+        source = context.data_sources.add_pandas(name="portrait_marts")
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            catalog = con.execute("select current_database()").fetchall()[0][0]
+            tables = mart_tables(con, catalog)
+            if not tables:
+                raise RuntimeError(f"{db} has no tables in schema {MARTS_SCHEMA!r}: was it built?")
+            for table in tables:
+                stats = _stats(con, catalog, MARTS_SCHEMA, table)
+                checks = _checks_for(table, stats, previous_stats.get(table), tol)
+                if not checks:
+                    continue
+                frame = _read(con, f'select * from {MARTS_SCHEMA}."{table}"')
+                results += _validate_frame(source, table, frame, checks)
+                del frame
+            # Run-to-run segment shares, and shares per scheme adding up to 1.
+            current = con.execute(
+                f"select scheme, segment_code, share from {MARTS_SCHEMA}.agg_segment_summary").fetchall() \
+                if "agg_segment_summary" in tables else []
+        finally:
+            con.close()
+        if current:
+            sums = pd.DataFrame(current, columns=["scheme", "segment_code", "share"]).groupby(
+                "scheme", as_index=False)["share"].sum().rename(columns={"share": "share_total"})
+            E = gx.expectations
+            results += _validate_frame(source, "agg_segment_summary__totals", sums, [Check(
+                "agg_segment_summary", "each scheme's shares add up to 1",
+                E.ExpectColumnValuesToBeBetween(column="share_total", min_value=0.999, max_value=1.001))])
+            if previous_shares is not None:
+                now = {(s, c): v for s, c, v in current}
+                keys = sorted((set(now) | set(previous_shares)))
+                changes = pd.DataFrame(
+                    [(s, c, now.get((s, c), 0.0), previous_shares.get((s, c), 0.0)) for s, c in keys
+                     if s not in SHARE_UNCHECKED_SCHEMES],
+                    columns=["scheme", "segment_code", "share", "previous_share"])
+                changes["share_change"] = (changes["share"] - changes["previous_share"]).abs()
+                changes["segment"] = changes["scheme"] + ":" + changes["segment_code"]
+                frame_results = _validate_frame(source, "agg_segment_summary__changes", changes, [Check(
+                    "agg_segment_summary",
+                    f"every segment's share within {tol.max_share_change:.0%} (absolute) of last time's",
+                    E.ExpectColumnValuesToBeBetween(column="share_change", min_value=0,
+                                                    max_value=tol.max_share_change))])
+                for item in frame_results:
+                    if not item["success"]:
+                        worst = changes.sort_values("share_change", ascending=False).head(3)
+                        item["observed"] = "; ".join(
+                            f"{r.segment} {r.previous_share:.3f} -> {r.share:.3f}" for r in worst.itertuples())
+                results += frame_results
+    failed = [r for r in results if not r["success"]]
+    return {
+        "success": not failed,
+        "evaluated": len(results),
+        "failed": len(failed),
+        "previous_publication": str(previous) if previous_stats else None,
+        "previous_run_id": previous_run,
+        "skipped": skipped,
+        "tolerances": tol.__dict__,
+        "seconds": round(time.perf_counter() - started, 2),
+        "expectations": results,
+    }
+
+
+def print_validation(result: dict, stream=None) -> None:
+    stream = stream or sys.stdout
+    verdict = "PASSED" if result["success"] else "FAILED"
+    print(f"Great Expectations suite {verdict}: {result['evaluated'] - result['failed']} of "
+          f"{result['evaluated']} expectations met ({result['seconds']} s)", file=stream)
+    if result["previous_publication"]:
+        print(f"  compared with {result['previous_publication']} (run {result['previous_run_id']})", file=stream)
+    for note in result["skipped"]:
+        print(f"  skipped: {note}", file=stream)
+    for item in result["expectations"]:
+        if not item["success"]:
+            print(f"  FAILED {item['table']}: {item['check']} ({item['expectation_type']}; "
+                  f"observed {item['observed']})", file=stream)
+
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+__all__ = ["validate_warehouse", "print_validation", "Tolerances"]

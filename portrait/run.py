@@ -1,0 +1,312 @@
+"""`portrait run`: the nightly entry point, write–audit–publish.
+
+1. copy the private warehouse (`PORTRAIT_DB`) to a working file beside it;
+2. `dbt build` there (incremental unless `--full-refresh`; every dbt test runs);
+3. validate the marts with the Great Expectations suite (`portrait.quality`) against the
+   previous publication;
+4. write the new published file and Parquet exports (`portrait.publish`);
+5. swap: rename the working file over `PORTRAIT_DB`, the new published file over
+   `PORTRAIT_PUBLISH_DB`, and re-point the exports' `current` link.
+
+Until step 5 nothing the scheduler or BI tools see has changed: a failure, or a SIGKILL,
+at any point leaves the last good files in place, and the next run starts from them
+(stale working files are removed under the run lock). Each rename is atomic; a kill
+between the two renames leaves a new private warehouse beside the previous
+publication, which the next run replaces. The run's report (steps, validation) goes
+to `<warehouse folder>/runs/<run id>.json`; exit status 0 only when published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from portrait import paths
+from portrait.publish import exports_root, fsync, switch_exports, write_publication
+
+
+class RunFailed(Exception):
+    """A step failed; the message says which and where the details are."""
+
+
+@dataclass
+class RunFiles:
+    private: Path
+    publish: Path
+    run_id: str
+
+    @property
+    def folder(self) -> Path:
+        return self.private.parent
+
+    @property
+    def work(self) -> Path:
+        return self.folder / f".{self.private.name}.work-{self.run_id}"
+
+    @property
+    def failed(self) -> Path:
+        return self.folder / f"{self.private.stem}.failed{self.private.suffix}"
+
+    @property
+    def publish_tmp(self) -> Path:
+        return self.publish.parent / f".{self.publish.name}.new-{self.run_id}"
+
+    @property
+    def exports(self) -> Path:
+        return exports_root(self.publish)
+
+    @property
+    def exports_partial(self) -> Path:
+        return self.exports / f".{self.run_id}.partial"
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / f".{self.private.name}.lock"
+
+    @property
+    def reports(self) -> Path:
+        return self.folder / "runs"
+
+    def stale(self) -> list[Path]:
+        """Leftovers of killed runs: working files, unfinished publications and exports."""
+        found = list(self.folder.glob(f".{self.private.name}.work-*"))
+        found += list(self.publish.parent.glob(f".{self.publish.name}.new-*"))
+        if self.exports.exists():
+            found += list(self.exports.glob(".*.partial")) + list(self.exports.glob(".current.*"))
+        return found
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started_at: str
+    as_of_date: str | None = None
+    full_refresh: bool = False
+    status: str = "running"
+    failed_step: str | None = None
+    message: str | None = None
+    steps: list[dict] = field(default_factory=list)
+    validation: dict | None = None
+    published_tables: dict[str, int] | None = None
+    private_db: str | None = None
+    publish_db: str | None = None
+    exports: str | None = None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _say(message: str) -> None:
+    print(f"portrait run: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def run_lock(path: Path):
+    """One `portrait run` per warehouse at a time (released by the OS if the run dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise RunFailed(f"another portrait run holds {path} (pid {holder}); not starting a second one") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    Path(str(path) + ".wal").unlink(missing_ok=True)
+
+
+def _checkpoint(db: Path) -> None:
+    """Fold any write-ahead log into the file, so the file alone is the whole database."""
+    try:
+        con = duckdb.connect(str(db))
+    except duckdb.IOException as exc:
+        raise RunFailed(f"cannot open {db} for writing (is a `dbt build` or another writer using it?): {exc}") from exc
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    if Path(str(db) + ".wal").exists():
+        raise RunFailed(f"{db}.wal is still there after a checkpoint")
+
+
+def _copy_private(files: RunFiles) -> None:
+    """The working copy: checkpoint the private warehouse and copy it while holding its
+    write lock, so a concurrent writer cannot tear the copy."""
+    if not files.private.exists():
+        _say(f"{files.private} does not exist yet: the first run builds from scratch")
+        return
+    try:
+        con = duckdb.connect(str(files.private))
+    except duckdb.IOException as exc:
+        raise RunFailed(f"cannot open {files.private} (another process writes it?): {exc}") from exc
+    try:
+        con.execute("checkpoint")
+        shutil.copyfile(files.private, files.work)
+        os.chmod(files.work, 0o600)
+    finally:
+        con.close()
+    fsync(files.work)
+
+
+def _as_of_date(db: Path) -> str | None:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "select cast(max(as_of_date) as varchar) from intermediate.int_profile__as_of_date"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return rows[0][0] if rows else None
+
+
+def _write_report(files: RunFiles, report: RunReport) -> Path:
+    files.reports.mkdir(parents=True, exist_ok=True)
+    path = files.reports / f"{report.run_id}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list[str] | None = None) -> tuple[int, RunReport]:
+    """Build, validate and publish; returns (exit code, report)."""
+    from portrait.dbt import run_dbt
+    from portrait.quality import validate_warehouse
+
+    files = RunFiles(paths.warehouse_path().resolve(), paths.publish_path().resolve(), new_run_id())
+    report = RunReport(
+        run_id=files.run_id,
+        started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        as_of_date=as_of.isoformat() if as_of else None,
+        full_refresh=full_refresh,
+        private_db=str(files.private),
+        publish_db=str(files.publish),
+    )
+    step_name = "lock"
+
+    def step(name: str):
+        nonlocal step_name
+        step_name = name
+        report.steps.append({"step": name, "seconds": None})
+        return time.perf_counter()
+
+    def done(started: float) -> None:
+        report.steps[-1]["seconds"] = round(time.perf_counter() - started, 2)
+
+    try:
+        with run_lock(files.lock):
+            for stale in files.stale():
+                _say(f"removing {stale.name}, left by an interrupted run")
+                _remove(stale)
+
+            started = step("copy")
+            _say(f"[1/5] copying {files.private.name} to a working file")
+            _copy_private(files)
+            done(started)
+
+            started = step("build")
+            args = ["build"]
+            if as_of:
+                args += ["--vars", json.dumps({"portrait__as_of_date": as_of.isoformat()})]
+            if full_refresh:
+                args.append("--full-refresh")
+            args += dbt_args or []
+            _say(f"[2/5] dbt {' '.join(args)} on the working file")
+            result = run_dbt(args, env={"PORTRAIT_DB": str(files.work)}, check=False, die_with_parent=True,
+                             output_to_stderr=True)
+            if result.returncode != 0:
+                raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
+            _checkpoint(files.work)
+            report.as_of_date = _as_of_date(files.work) or report.as_of_date
+            done(started)
+
+            started = step("validate")
+            previous = files.publish if files.publish.exists() else None
+            _say("[3/5] validating the marts (Great Expectations)"
+                 + (f" against the previous publication {files.publish.name}" if previous else
+                    ": no previous publication, checks relative to it are skipped"))
+            validation = validate_warehouse(files.work, previous)
+            report.validation = validation
+            done(started)
+            if not validation["success"]:
+                failed = [e for e in validation["expectations"] if not e["success"]]
+                for expectation in failed:
+                    _say(f"  FAILED {expectation['table']}: {expectation['check']} "
+                         f"({expectation['expectation_type']}; observed {expectation['observed']})")
+                raise RunFailed(f"{len(failed)} of {len(validation['expectations'])} expectations failed")
+
+            started = step("publish")
+            _say(f"[4/5] writing the marts to a new {files.publish.name} and Parquet exports")
+            files.exports.mkdir(parents=True, exist_ok=True)
+            publication = write_publication(
+                files.work, files.publish_tmp, files.exports_partial, files.run_id, report.as_of_date
+            )
+            report.published_tables = publication.tables
+            done(started)
+
+            started = step("swap")
+            _say("[5/5] swapping the new files in")
+            os.replace(files.work, files.private)
+            os.chmod(files.private, 0o600)
+            fsync(files.folder)
+            os.replace(files.publish_tmp, files.publish)
+            fsync(files.publish.parent)
+            version_dir = files.exports / files.run_id
+            os.replace(files.exports_partial, version_dir)
+            switch_exports(files.exports, version_dir)
+            report.exports = str(files.exports / "current")
+            done(started)
+            report.status = "published"
+    except (RunFailed, RuntimeError, OSError, duckdb.Error) as exc:
+        report.status = "failed"
+        report.failed_step = step_name
+        report.message = str(exc)
+        if files.work.exists() and step_name == "validate":
+            os.replace(files.work, files.failed)
+            _say(f"the build that failed validation is kept in {files.failed} for inspection")
+        for leftover in (files.work, files.publish_tmp, files.exports_partial):
+            if leftover.exists():
+                _remove(leftover)
+    report_path = _write_report(files, report)
+    if report.status == "published":
+        _say(f"published {len(report.published_tables or {})} mart tables to {files.publish} "
+             f"(as of {report.as_of_date}); report {report_path}")
+        return 0, report
+    _say(f"FAILED at step {report.failed_step}: {report.message}")
+    _say(f"the last good {files.private.name} and {files.publish.name} are unchanged; report {report_path}")
+    return 1, report
+
+
+__all__ = ["run", "RunFiles", "RunReport", "RunFailed"]
