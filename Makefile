@@ -24,9 +24,9 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed  ## create .venv and install pinned dependencies
 
-demo: install  ## set up, generate the small dataset if absent, build the warehouse, say what to open
+demo: install  ## set up, generate the small dataset if absent, run the nightly job (build, validate, publish), say what to open
 	$(BIN)/portrait generate --scale $(SCALE) --seed $(SEED) --out $(DATA) --if-absent
-	$(BIN)/portrait build
+	$(BIN)/portrait run
 	$(BIN)/portrait summary
 
 test: install  ## every test: pytest, dbt build + tests on tiny data, sqlfluff lint (temporary folders only)

@@ -47,9 +47,9 @@ def describe(run: dict) -> str:
     return f"{run['model_name']}: fitted; {detail}; {run['unscored_persons']} persons unscored"
 
 
-def print_model_runs(warehouse: Path) -> None:
+def print_model_runs(warehouse: Path, command: str = "portrait build", stream=None) -> None:
     runs = latest_runs(warehouse)
     if runs:
-        print("portrait build: prediction models (marts.fct_model_runs):")
+        print(f"{command}: prediction models (marts.fct_model_runs):", file=stream)
         for run in runs:
-            print(f"  {describe(run)}")
+            print(f"  {describe(run)}", file=stream)

@@ -301,6 +301,9 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
                 _remove(leftover)
     report_path = _write_report(files, report)
     if report.status == "published":
+        from portrait.model_runs import print_model_runs
+
+        print_model_runs(files.private, "portrait run", sys.stderr)
         _say(f"published {len(report.published_tables or {})} mart tables to {files.publish} "
              f"(as of {report.as_of_date}); report {report_path}")
         return 0, report

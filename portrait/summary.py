@@ -55,7 +55,11 @@ def print_summary() -> int:
         relations = _relations(con)
         print()
         print(f"Warehouse (private, with PII):  {db}")
-        print(f"Published marts for BI (no PII): {paths.publish_path()}  (written by `portrait run`)")
+        published = paths.publish_path()
+        print(f"Published marts for BI (no PII): {published}"
+              + ("  (DuckDB 1.0+ clients open it; Parquet copies in "
+                 f"{published.with_name(published.stem + '_parquet')}/current/)" if published.exists()
+                 else "  (not yet: written by `portrait run`)"))
         print(f"Raw landing zone:               {paths.raw_dir()}")
         print("Lineage docs:                   make docs   (then open http://localhost:8080)")
         print()

@@ -1,0 +1,262 @@
+"""`portrait run` end to end on the tiny dataset: publish, quality gate, old clients,
+BI readers during a run, and a run killed with SIGKILL.
+
+The tests share one warehouse folder and run in file order (each leaves it as the next
+expects: published, and unchanged by a failed run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from portrait.publish import MINIMUM_CLIENT, PUBLICATION_TABLE
+from portrait.paths import PROJECT_DIR
+from warehouse_fixtures import TEST_HASH_KEY, Warehouse
+
+OLD_CLIENT_DIR = PROJECT_DIR / ".venv" / "old-clients" / f"duckdb-{MINIMUM_CLIENT}"
+
+
+def portrait(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "portrait", *args], env={**os.environ, **env}, cwd=PROJECT_DIR,
+                          capture_output=True, text=True, **kwargs)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Nightly:
+    def __init__(self, root: Path, raw: Path, truth: Path) -> None:
+        self.root = root
+        self.env = {
+            "PORTRAIT_RAW_DIR": str(raw),
+            "PORTRAIT_TRUTH_DIR": str(truth),
+            "PORTRAIT_DB": str(root / "warehouse" / "portrait.duckdb"),
+            "PORTRAIT_PUBLISH_DB": str(root / "warehouse" / "portrait_marts.duckdb"),
+            "PORTRAIT_HASH_KEY": TEST_HASH_KEY,
+            # dbt's target/ and logs/ apart from the project's
+            "DBT_TARGET_PATH": str(root / "target"),
+            "DBT_LOG_PATH": str(root / "logs"),
+        }
+        self.private = Path(self.env["PORTRAIT_DB"])
+        self.publish = Path(self.env["PORTRAIT_PUBLISH_DB"])
+        self.exports = self.publish.with_name("portrait_marts_parquet")
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
+        result = portrait(["run", "--json", *args], {**self.env, **(env or {})})
+        report = json.loads(result.stdout) if result.stdout.strip() else {}
+        return result, report
+
+    def published_run_id(self) -> str:
+        with duckdb.connect(str(self.publish), read_only=True) as con:
+            return con.execute(f"select max(run_id) from {PUBLICATION_TABLE}").fetchall()[0][0]
+
+    def fingerprint(self) -> dict[str, str]:
+        return {"private": sha256(self.private), "publish": sha256(self.publish),
+                "exports": os.readlink(self.exports / "current")}
+
+
+@pytest.fixture(scope="module")
+def nightly(tiny_dataset: Path, tiny_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Nightly:
+    """A warehouse folder seeded with the tiny build, then one successful `portrait run`."""
+    assert tiny_warehouse.returncode == 0, tiny_warehouse.output[-3000:]
+    night = Nightly(tmp_path_factory.mktemp("nightly"), tiny_dataset / "raw", tiny_dataset / "truth")
+    night.private.parent.mkdir(parents=True)
+    shutil.copyfile(tiny_warehouse.db, night.private)
+    result, report = night.run()
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert report["status"] == "published"
+    return night
+
+
+def test_a_run_publishes_the_marts_only_with_parquet_exports(nightly: Nightly) -> None:
+    with duckdb.connect(str(nightly.private), read_only=True) as con:
+        marts = {r[0]: con.execute(f'select count(*) from marts."{r[0]}"').fetchall()[0][0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+    assert {"dim_person", "fct_person_tags", "fct_person_segments", "agg_segment_summary"} <= set(marts)
+    with duckdb.connect(str(nightly.publish), read_only=True) as con:
+        schemas = {r[0] for r in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        published = {r[0]: r[1] for r in con.execute(
+            f"select table_name, row_count from {PUBLICATION_TABLE}").fetchall()}
+        actual = {t: con.execute(f'select count(*) from main."{t}"').fetchall()[0][0] for t in published}
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        described = con.execute(
+            "select count(*) from duckdb_columns() where table_name = 'dim_person' and comment is not null"
+        ).fetchall()[0][0]
+    # marts only (no staging, no intermediate), every row of each, and the descriptions
+    assert schemas == {"main"}
+    assert tables == set(marts) | {PUBLICATION_TABLE}
+    assert published == actual == marts
+    assert described > 10
+    current = nightly.exports / "current"
+    assert sorted(p.stem for p in current.iterdir()) == sorted(marts)
+    with duckdb.connect() as con:
+        for table, rows in marts.items():
+            assert con.execute(f"select count(*) from '{current / (table + '.parquet')}'").fetchall()[0][0] == rows
+    # the private warehouse is owner-only, no working file is left, the report is there
+    assert nightly.private.stat().st_mode & 0o077 == 0
+    assert not list(nightly.private.parent.glob(".portrait.duckdb.work-*"))
+    report = json.loads((nightly.private.parent / "runs" / f"{nightly.published_run_id()}.json").read_text())
+    assert report["status"] == "published" and report["validation"]["success"]
+    assert [s["step"] for s in report["steps"]] == ["copy", "build", "validate", "publish", "swap"]
+
+
+OLD_CLIENT_READ = """
+import json, sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+published = dict(con.execute("select table_name, row_count from portrait_publication").fetchall())
+counts = {t: con.execute(f'select count(*) from "{t}"').fetchall()[0][0] for t in published}
+for t in published:  # every column of every table decodes
+    con.execute(f'select * from "{t}" limit 50').fetchall()
+comment = con.execute("select comment from duckdb_tables() where table_name = 'dim_person'").fetchall()[0][0]
+print(json.dumps({"version": duckdb.__version__, "published": published, "counts": counts, "comment": comment}))
+"""
+
+
+def old_client_python() -> Path:
+    """A separate venv with the oldest DuckDB client the README promises (cached in .venv)."""
+    python = OLD_CLIENT_DIR / "bin" / "python"
+    if not (OLD_CLIENT_DIR / ".installed").exists():
+        shutil.rmtree(OLD_CLIENT_DIR, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(OLD_CLIENT_DIR)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        f"duckdb=={MINIMUM_CLIENT}"], check=True)
+        (OLD_CLIENT_DIR / ".installed").touch()
+    return python
+
+
+def test_the_published_file_opens_in_the_oldest_supported_duckdb_client(nightly: Nightly) -> None:
+    result = subprocess.run([str(old_client_python()), "-c", OLD_CLIENT_READ, str(nightly.publish)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["version"] == MINIMUM_CLIENT
+    assert seen["counts"] == seen["published"] and seen["counts"]["dim_person"] > 0
+    assert seen["comment"]
+    # the private warehouse, in DuckDB 2.0's own format, is what an old client cannot open
+    refused = subprocess.run([str(old_client_python()), "-c", OLD_CLIENT_READ, str(nightly.private)],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "version number" in refused.stderr
+
+
+def test_validate_names_the_expectations_a_corrupted_mart_breaks(nightly: Nightly, tmp_path: Path) -> None:
+    corrupted = tmp_path / "corrupted.duckdb"
+    shutil.copyfile(nightly.private, corrupted)
+    with duckdb.connect(str(corrupted)) as con:
+        con.execute("update marts.dim_person set churn_probability = churn_probability + 2 "
+                    "where churn_probability is not null")
+        con.execute("insert into marts.fct_person_tags select * from marts.fct_person_tags limit 3")
+    result = portrait(["validate", "--db", str(corrupted), "--json"], nightly.env)
+    assert result.returncode == 1, result.stderr
+    failed = {(e["table"], e["check"]) for e in json.loads(result.stdout)["expectations"] if not e["success"]}
+    assert failed == {("dim_person", "churn_probability in [0, 1]"),
+                      ("fct_person_tags", "(person_id, tag_code) unique")}
+    # the untouched warehouse passes the same suite
+    assert portrait(["validate", "--json"], nightly.env).returncode == 0
+
+
+def test_a_run_whose_marts_fail_the_quality_gate_publishes_nothing(nightly: Nightly, tmp_path: Path) -> None:
+    """The night the tracking export is missing: dbt's tests pass (an absent table is
+    allowed), the marts lose every behaviour column, the suite blocks the publish."""
+    raw = tmp_path / "raw"
+    shutil.copytree(nightly.env["PORTRAIT_RAW_DIR"], raw, ignore=shutil.ignore_patterns("app_events"))
+    before = nightly.fingerprint()
+    result, report = nightly.run(env={"PORTRAIT_RAW_DIR": str(raw)})
+    assert result.returncode == 1
+    assert report["status"] == "failed" and report["failed_step"] == "validate", report.get("message")
+    failed = {(e["table"], e["check"].split(":")[0]) for e in report["validation"]["expectations"]
+              if not e["success"]}
+    assert ("dim_person", "preferred_platform") in failed
+    assert ("agg_segment_summary", "every segment's share within 5% (absolute) of last time's") in failed
+    assert "FAILED dim_person: preferred_platform" in result.stderr
+    assert nightly.fingerprint() == before
+    assert (nightly.private.parent / "portrait.failed.duckdb").exists()
+
+
+READER = """
+import json, os, sys, duckdb
+path, stop, out = sys.argv[1:4]
+reads, errors, versions = 0, [], {}
+while not os.path.exists(stop):
+    try:
+        con = duckdb.connect(path, read_only=True)
+        try:
+            published = con.execute("select run_id, table_name, row_count from portrait_publication").fetchall()
+            person_count = con.execute("select count(*) from dim_person").fetchall()[0][0]
+            counts = {t: con.execute(f'select count(*) from "{t}"').fetchall()[0][0] for _, t, _ in published}
+        finally:
+            con.close()
+        run_ids = sorted({r for r, _, _ in published})
+        if len(run_ids) != 1 or any(counts[t] != n for _, t, n in published):
+            errors.append(f"mixed or incomplete version: {published} vs {counts}")
+        if person_count != counts.get("dim_person"):
+            errors.append("dim_person changed between two reads of one connection")
+        versions[run_ids[0]] = versions.get(run_ids[0], 0) + 1
+        reads += 1
+    except Exception as exc:
+        errors.append(repr(exc))
+json.dump({"reads": reads, "errors": errors[:20], "error_count": len(errors), "versions": versions}, open(out, "w"))
+"""
+
+
+def _processes_using(marker: str) -> list[int]:
+    """Processes whose environment mentions `marker` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc to find the dbt child")
+def test_a_run_killed_midway_changes_nothing_and_the_next_run_publishes_while_bi_reads(
+        nightly: Nightly, tmp_path: Path) -> None:
+    before = nightly.fingerprint()
+    old_run_id = nightly.published_run_id()
+    process = subprocess.Popen([sys.executable, "-m", "portrait", "run"], env={**os.environ, **nightly.env},
+                               cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if "START python table model" in line:  # midway: SQL layer built, Python models running
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "".join(seen[-30:])
+    deadline = time.monotonic() + 30
+    while _processes_using(".portrait.duckdb.work-") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_using(".portrait.duckdb.work-"), "dbt outlived the killed run"
+    assert nightly.fingerprint() == before
+    assert list(nightly.private.parent.glob(".portrait.duckdb.work-*")), "the kill came after the build"
+
+    stop, out = tmp_path / "stop", tmp_path / "reads.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(nightly.publish), str(stop), str(out)])
+    try:
+        result, report = nightly.run()
+        assert result.returncode == 0, result.stderr[-5000:]
+        assert "left by an interrupted run" in result.stderr
+        time.sleep(3)  # the reader goes on a little, into the new version
+    finally:
+        stop.touch()
+        reader.wait(timeout=120)
+    reads = json.loads(out.read_text())
+    assert reads["error_count"] == 0, reads["errors"]
+    assert reads["versions"].get(old_run_id, 0) > 0 and reads["versions"].get(report["run_id"], 0) > 0, reads
+    assert not list(nightly.private.parent.glob(".portrait.duckdb.work-*"))
+    assert nightly.published_run_id() == report["run_id"]
