@@ -1,6 +1,8 @@
 {{ depends_on_placeholder_identifiers() }}
+{{ partition_incremental_config() }}
 {# Every raw tracking event, parsed and normalised, in exactly one bucket. The largest
-   table: one pass over raw, no regular expression per row but the placeholder check. #}
+   table: one pass over raw, no regular expression per row but the placeholder check.
+   Incremental by local event date (macros/staging/incremental.sql). #}
 with
 
 source as (
@@ -66,15 +68,18 @@ typed_rows as (
         {{ identifier_flags('openid', 'openid') }},
         event_ts as event_at,
         received_at,
-        {{ bucket_columns('app', 'app_events', 'received_at', 'raw_event_id') }}
+        {{ bucket_columns('app', 'app_events', 'received_at', 'raw_event_id') }},
+        {{ partition_date('event_ts', 'received_at') }} as _partition_date
     from checked
 ),
+
+{{ incremental_candidates('typed_rows') }},
 
 final as (
     select
         *,
         {{ row_bucket(['event_id']) }} as row_bucket
-    from typed_rows
+    from candidates
 )
 
 select * from final

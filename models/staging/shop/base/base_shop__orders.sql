@@ -1,5 +1,8 @@
 {{ depends_on_placeholder_identifiers() }}
-{# Every raw shop order row (one per order version), parsed and normalised, in exactly one bucket. #}
+{{ partition_incremental_config() }}
+{# Every raw shop order row (one per order version), parsed and normalised, in exactly one
+   bucket. Incremental by local order date (macros/staging/incremental.sql): every version
+   of an order shares its order date, so a status update rewrites that day. #}
 with
 
 source as (
@@ -59,15 +62,18 @@ typed_rows as (
         {{ identifier_flags('phone', 'ship_phone') }},
         order_ts as ordered_at,
         updated_at,
-        {{ bucket_columns('shop', 'shop_orders', 'updated_at', 'raw_order_id') }}
+        {{ bucket_columns('shop', 'shop_orders', 'updated_at', 'raw_order_id') }},
+        {{ partition_date('order_ts', 'updated_at') }} as _partition_date
     from checked
 ),
+
+{{ incremental_candidates('typed_rows') }},
 
 final as (
     select
         *,
         {{ row_bucket(['order_id']) }} as row_bucket
-    from typed_rows
+    from candidates
 )
 
 select * from final
