@@ -58,7 +58,9 @@ def ensure_hash_key(create: bool = True) -> str:
 def dbt_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment dbt runs with: interfaces.md variables resolved, hash key present."""
     env = dict(os.environ)
-    env.setdefault("PORTRAIT_RAW_DIR", str(raw_dir()))
+    # PORTRAIT_RAW_DIR is left unset when the user has not set it: dbt then reads its
+    # default `data/raw` relative to the project, spelling file names (`_source_file`,
+    # which incremental models compare) exactly as a plain `dbt build` does.
     env.setdefault("PORTRAIT_TRUTH_DIR", str(truth_dir()))
     env.setdefault("PORTRAIT_DB", str(warehouse_path()))
     env.setdefault("PORTRAIT_PUBLISH_DB", str(publish_path()))

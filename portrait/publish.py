@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-# DuckDB clients from 1.0.0 on read this storage version (tested in
-# tests/python/test_run_old_client.py with the oldest supported client).
+# DuckDB clients from 1.0.0 on read this storage version (tested in tests/python/test_run.py
+# with the Python client of the oldest supported version).
 STORAGE_VERSION = "v1.0.0"
 MINIMUM_CLIENT = "1.0.0"
 MARTS_SCHEMA = "marts"
@@ -141,19 +141,21 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
-def switch_exports(root: Path, version_dir: Path, keep: int = 2) -> None:
+def switch_exports(root: Path, version_dir: Path) -> None:
     """Point `root/current` at `version_dir` atomically (a new link renamed over the old
-    one) and delete run folders beyond the newest `keep` (readers may still be in the
-    previous one)."""
+    one), then delete every run folder but the new one and the one `current` pointed at
+    before (readers may still be in it), including folders of runs killed mid-swap."""
+    current = root / "current"
+    previous = os.readlink(current) if current.is_symlink() else None
     link_tmp = root / f".current.{os.getpid()}"
     link_tmp.unlink(missing_ok=True)
     os.symlink(version_dir.name, link_tmp)
-    os.replace(link_tmp, root / "current")
+    os.replace(link_tmp, current)
     fsync(root)
-    runs = sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
-    for old in runs[:-keep]:
-        if old != version_dir:
-            shutil.rmtree(old, ignore_errors=True)
+    for folder in root.iterdir():
+        if folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(".") \
+                and folder.name not in (version_dir.name, previous):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 __all__ = ["write_publication", "switch_exports", "exports_root", "STORAGE_VERSION", "MINIMUM_CLIENT"]

@@ -155,12 +155,21 @@ def _checkpoint(db: Path) -> None:
         raise RunFailed(f"{db}.wal is still there after a checkpoint")
 
 
-def _copy_private(files: RunFiles) -> None:
+def _identity(path: Path) -> tuple[int, int] | None:
+    """What tells a file was rewritten: modification time and size (None: absent)."""
+    if not path.exists():
+        return None
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _copy_private(files: RunFiles) -> tuple[int, int] | None:
     """The working copy: checkpoint the private warehouse and copy it while holding its
-    write lock, so a concurrent writer cannot tear the copy."""
+    write lock, so a concurrent writer cannot tear the copy. Returns the identity of the
+    file copied, to detect a direct `dbt build` writing it before the swap."""
     if not files.private.exists():
         _say(f"{files.private} does not exist yet: the first run builds from scratch")
-        return
+        return None
     try:
         con = duckdb.connect(str(files.private))
     except duckdb.IOException as exc:
@@ -172,6 +181,7 @@ def _copy_private(files: RunFiles) -> None:
     finally:
         con.close()
     fsync(files.work)
+    return _identity(files.private)
 
 
 def _as_of_date(db: Path) -> str | None:
@@ -215,6 +225,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
         publish_db=str(files.publish),
     )
     step_name = "lock"
+    swapped_private = False
 
     def step(name: str):
         nonlocal step_name
@@ -233,7 +244,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
 
             started = step("copy")
             _say(f"[1/5] copying {files.private.name} to a working file")
-            _copy_private(files)
+            copied = _copy_private(files)
             done(started)
 
             started = step("build")
@@ -249,6 +260,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
             if result.returncode != 0:
                 raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
             _checkpoint(files.work)
+            os.chmod(files.work, 0o600)  # staging holds PII: owner-only, also on a first build
             report.as_of_date = _as_of_date(files.work) or report.as_of_date
             done(started)
 
@@ -278,7 +290,12 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
 
             started = step("swap")
             _say("[5/5] swapping the new files in")
+            if _identity(files.private) != copied or Path(str(files.private) + ".wal").exists():
+                raise RunFailed(f"{files.private} was written while this run worked (a direct `dbt build`?): "
+                                "not overwriting it; run again")
+            Path(str(files.publish) + ".wal").unlink(missing_ok=True)  # never replay a stale log on the new file
             os.replace(files.work, files.private)
+            swapped_private = True
             os.chmod(files.private, 0o600)
             fsync(files.folder)
             os.replace(files.publish_tmp, files.publish)
@@ -289,12 +306,13 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
             report.exports = str(files.exports / "current")
             done(started)
             report.status = "published"
-    except (RunFailed, RuntimeError, OSError, duckdb.Error) as exc:
+    except Exception as exc:  # noqa: BLE001  (any failure: keep the last good files, report it)
         report.status = "failed"
         report.failed_step = step_name
-        report.message = str(exc)
+        report.message = str(exc) if isinstance(exc, RunFailed) else f"{type(exc).__name__}: {exc}"
         if files.work.exists() and step_name == "validate":
             os.replace(files.work, files.failed)
+            os.chmod(files.failed, 0o600)
             _say(f"the build that failed validation is kept in {files.failed} for inspection")
         for leftover in (files.work, files.publish_tmp, files.exports_partial):
             if leftover.exists():
@@ -308,7 +326,11 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
              f"(as of {report.as_of_date}); report {report_path}")
         return 0, report
     _say(f"FAILED at step {report.failed_step}: {report.message}")
-    _say(f"the last good {files.private.name} and {files.publish.name} are unchanged; report {report_path}")
+    if swapped_private:
+        _say(f"{files.private.name} is already the new build, {files.publish.name} still the previous "
+             f"publication: the next run publishes again; report {report_path}")
+    else:
+        _say(f"the last good {files.private.name} and {files.publish.name} are unchanged; report {report_path}")
     return 1, report
 
 

@@ -5,7 +5,12 @@
     new rows plus the rows already held for those dates are bucketed again together, so
     a late re-delivery still loses to (or replaces) its earlier copy exactly as in a
     full build. A partial day never overwrites a whole one.
-    Assumes an append-only landing zone: a file removed from it needs `--full-refresh`. -#}
+    Rows already held keep the verdicts they got (quarantine reason, placeholder flags):
+    after changing a seed, an enum mapping or a staging var, or removing or rewriting
+    raw files, run once with `--full-refresh`. Versions of one key are taken to share
+    their partition (a re-delivery carries the same event time; order versions the same
+    order time): were one to move to another day, both days would keep a staged copy,
+    which the key's uniqueness test on the staging view reports. -#}
 
 {#- The config of such a model: delete+insert on the partition column in DuckDB,
     insert_overwrite of whole partitions on Spark. -#}
@@ -47,6 +52,7 @@
     incremental_watermark as (
         select {{ dbt.dateadd('day', -1 * var('portrait__incremental_lookback_days'), 'max(arrived_at)') }} as since
         from {{ this }}
+        where quarantine_reason is null
     ),
 
     incremental_new_rows as (

@@ -22,14 +22,15 @@ import pytest
 
 from portrait.publish import MINIMUM_CLIENT, PUBLICATION_TABLE
 from portrait.paths import PROJECT_DIR
-from warehouse_fixtures import TEST_HASH_KEY, Warehouse
+from warehouse_fixtures import TEST_HASH_KEY, Warehouse, copy_project
 
 OLD_CLIENT_DIR = PROJECT_DIR / ".venv" / "old-clients" / f"duckdb-{MINIMUM_CLIENT}"
 
 
-def portrait(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "portrait", *args], env={**os.environ, **env}, cwd=PROJECT_DIR,
-                          capture_output=True, text=True, **kwargs)
+def portrait(args: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+    """`python -m portrait ...` in `cwd` (a project copy imports its own package)."""
+    return subprocess.run([sys.executable, "-m", "portrait", *args], env={**os.environ, **env}, cwd=cwd,
+                          capture_output=True, text=True)
 
 
 def sha256(path: Path) -> str:
@@ -53,8 +54,9 @@ class Nightly:
         self.publish = Path(self.env["PORTRAIT_PUBLISH_DB"])
         self.exports = self.publish.with_name("portrait_marts_parquet")
 
-    def run(self, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
-        result = portrait(["run", "--json", *args], {**self.env, **(env or {})})
+    def run(self, *args: str, env: dict[str, str] | None = None,
+            project: Path = PROJECT_DIR) -> tuple[subprocess.CompletedProcess, dict]:
+        result = portrait(["run", "--json", *args], {**self.env, **(env or {})}, cwd=project)
         report = json.loads(result.stdout) if result.stdout.strip() else {}
         return result, report
 
@@ -167,12 +169,14 @@ def test_validate_names_the_expectations_a_corrupted_mart_breaks(nightly: Nightl
 
 
 def test_a_run_whose_marts_fail_the_quality_gate_publishes_nothing(nightly: Nightly, tmp_path: Path) -> None:
-    """The night the tracking export is missing: dbt's tests pass (an absent table is
-    allowed), the marts lose every behaviour column, the suite blocks the publish."""
+    """A landing zone rebuilt without the tracking export, and a full refresh: dbt's tests
+    pass (an absent table is allowed), the marts lose every behaviour column, the suite
+    blocks the publish. (Without --full-refresh the incremental events model would keep
+    rows no raw file holds, and the row reconciliation test would stop the build.)"""
     raw = tmp_path / "raw"
     shutil.copytree(nightly.env["PORTRAIT_RAW_DIR"], raw, ignore=shutil.ignore_patterns("app_events"))
     before = nightly.fingerprint()
-    result, report = nightly.run(env={"PORTRAIT_RAW_DIR": str(raw)})
+    result, report = nightly.run("--full-refresh", env={"PORTRAIT_RAW_DIR": str(raw)})
     assert result.returncode == 1
     assert report["status"] == "failed" and report["failed_step"] == "validate", report.get("message")
     failed = {(e["table"], e["check"].split(":")[0]) for e in report["validation"]["expectations"]
@@ -182,6 +186,26 @@ def test_a_run_whose_marts_fail_the_quality_gate_publishes_nothing(nightly: Nigh
     assert "FAILED dim_person: preferred_platform" in result.stderr
     assert nightly.fingerprint() == before
     assert (nightly.private.parent / "portrait.failed.duckdb").exists()
+
+
+def test_a_corrupted_mart_blocks_the_publish_and_the_report_names_the_expectation(
+        nightly: Nightly, tmp_path: Path) -> None:
+    """A bug in a mart's SQL that dbt's tests do not catch (a column nulled out)."""
+    project = copy_project(tmp_path / "project")
+    model = project / "models" / "marts" / "core" / "dim_person.sql"
+    text = model.read_text()
+    assert text.rstrip().endswith("select * from final")
+    model.write_text(text.rstrip()[: -len("select * from final")]
+                     + "select * replace (cast(null as varchar) as top_category_affinity) from final\n")
+    before = nightly.fingerprint()
+    result, report = nightly.run(project=project)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert report["failed_step"] == "validate", report.get("message")
+    failed = [(e["table"], e["check"]) for e in report["validation"]["expectations"] if not e["success"]]
+    assert len(failed) == 1 and failed[0][0] == "dim_person", failed
+    assert failed[0][1].startswith("top_category_affinity: null rate at most 5% above last time's")
+    assert "FAILED dim_person: top_category_affinity" in result.stderr
+    assert nightly.fingerprint() == before
 
 
 READER = """

@@ -4,7 +4,12 @@
    appends its runs (incremental, keyed by the fit's own time, so rebuilding this model
    without a new fit adds nothing). `--full-refresh` keeps the history (full_refresh:
    false); drop the table to start it over. #}
-{{ config(materialized='incremental', unique_key=['model_name', 'run_at'], on_schema_change='append_new_columns', full_refresh=false) }}
+{{ config(
+    materialized='incremental',
+    unique_key=['model_name', 'run_at'],
+    on_schema_change='append_new_columns',
+    full_refresh=false
+) }}
 
 with
 
