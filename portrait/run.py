@@ -210,7 +210,7 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list[str] | None = None) -> tuple[int, RunReport]:
+def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, RunReport]:
     """Build, validate and publish; returns (exit code, report)."""
     from portrait.dbt import run_dbt
     from portrait.quality import validate_warehouse
@@ -253,7 +253,6 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False, dbt_args: list
                 args += ["--vars", json.dumps({"portrait__as_of_date": as_of.isoformat()})]
             if full_refresh:
                 args.append("--full-refresh")
-            args += dbt_args or []
             _say(f"[2/5] dbt {' '.join(args)} on the working file")
             result = run_dbt(args, env={"PORTRAIT_DB": str(files.work)}, check=False, die_with_parent=True,
                              output_to_stderr=True)
