@@ -13,15 +13,23 @@
     which the key's uniqueness test on the staging view reports. -#}
 
 {#- The config of such a model: delete+insert on the partition column in DuckDB,
-    insert_overwrite of whole partitions on Spark. -#}
-{% macro partition_incremental_config() -%}
+    insert_overwrite of whole partitions on Spark. The derived incremental models
+    (sessions, session-day rollups) partition on their local date column. Tagged
+    `partitioned`: `dbt run -s +tag:partitioned` brings every such layer up to date. -#}
+{% macro partition_incremental_config(partition_column='_partition_date') -%}
     {%- if target.type == 'spark' -%}
         {{ config(materialized='incremental', incremental_strategy='insert_overwrite',
-                  partition_by=['_partition_date'], on_schema_change='fail') }}
+                  partition_by=[partition_column], on_schema_change='fail', tags=['partitioned']) }}
     {%- else -%}
         {{ config(materialized='incremental', incremental_strategy='delete+insert',
-                  unique_key='_partition_date', on_schema_change='fail') }}
+                  unique_key=partition_column, on_schema_change='fail', tags=['partitioned']) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- True when this model builds incrementally on top of what it holds (not on a first
+    or full-refresh build, nor in a unit test). -#}
+{% macro is_incremental_run() -%}
+    {{ return(this is not none and not is_unit_test() and is_incremental()) }}
 {%- endmacro %}
 
 {#- The partition of a raw row: the local date of its event time, else of its arrival;
@@ -34,19 +42,35 @@
     )
 {%- endmacro %}
 
-{#- CTEs ending in `candidates`: the rows of `typed_cte` (every raw row, parsed) that
-    this run buckets. Full build: all of them. Incremental: the new rows and the rows
-    already held for the partitions they touch (minus those re-read). -#}
-{% macro incremental_candidates(typed_cte) -%}
-    {%- if this is not none and not is_unit_test() and is_incremental() -%}
+{#- The columns this base model holds, failing clearly when it was built before it
+    became incremental. -#}
+{% macro incremental_held_columns() -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name')
         | reject('equalto', 'row_bucket') | list -%}
     {%- if '_partition_date' not in columns -%}
         {{ exceptions.raise_compiler_error(this ~ " was built before it became incremental (no _partition_date column): run once with --full-refresh (portrait run --full-refresh)") }}
     {%- endif -%}
-    {%- set column_list = columns | join(', ') -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+{#- CTEs ending in `incremental_source`: the raw rows of `source_cte` (raw table
+    `source_name`.`table_name`) this run reads. Full build: all of them. Incremental:
+    every row of a file the table has not seen or whose row count changed, and the rows
+    of files it holds whose arrival (`raw_arrival`, the raw text, parsed here exactly as
+    the model parses it) is within the lookback of the latest valid arrival held.
+    Files whose held rows all arrived before that are not read at all (raw files are
+    immutable once delivered: rewriting one in place needs `--full-refresh`). The
+    filter runs on the raw text, before the model parses every column. -#}
+{% macro incremental_source(source_cte, source_name, table_name, raw_arrival) -%}
+    {%- if is_incremental_run() -%}
+    {%- do incremental_held_columns() -%}
     incremental_held_files as (
-        select _source_file from {{ this }} group by _source_file
+        select
+            _source_file,
+            count(*) as held_rows,
+            max(arrived_at) as latest_arrival
+        from {{ this }}
+        group by _source_file
     ),
 
     incremental_watermark as (
@@ -55,11 +79,49 @@
         where quarantine_reason is null
     ),
 
+    incremental_raw_files as (
+        {{ raw_file_rows(source_name, table_name) }}
+    ),
+
+    incremental_files as (
+        select
+            raw_files._source_file,
+            held_files._source_file is null or held_files.held_rows != raw_files.raw_rows as is_read_whole
+        from incremental_raw_files as raw_files
+        left join incremental_held_files as held_files
+            on raw_files._source_file = held_files._source_file
+        cross join incremental_watermark
+        where
+            held_files._source_file is null
+            or held_files.held_rows != raw_files.raw_rows
+            or held_files.latest_arrival >= incremental_watermark.since
+    ),
+
+    incremental_source as (
+        select {{ source_cte }}.*
+        from {{ source_cte }}
+        inner join incremental_files
+            on {{ source_cte }}._source_file = incremental_files._source_file
+        where
+            incremental_files.is_read_whole
+            or {{ parse_timestamp(raw_arrival) }} >= (select incremental_watermark.since from incremental_watermark)
+    )
+    {%- else -%}
+    incremental_source as (
+        select * from {{ source_cte }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- CTEs ending in `candidates`: the rows of `typed_cte` (the rows of
+    `incremental_source`, parsed) that this run buckets. Full build: all of them.
+    Incremental: the new rows and the rows already held for the partitions they touch
+    (minus those re-read). -#}
+{% macro incremental_candidates(typed_cte) -%}
+    {%- if is_incremental_run() -%}
+    {%- set column_list = incremental_held_columns() | join(', ') -%}
     incremental_new_rows as (
         select {{ column_list }} from {{ typed_cte }}
-        where
-            _source_file not in (select incremental_held_files._source_file from incremental_held_files)
-            or arrived_at >= (select incremental_watermark.since from incremental_watermark)
     ),
 
     incremental_touched as (
@@ -86,4 +148,71 @@
         select * from {{ typed_cte }}
     )
     {%- endif -%}
+{%- endmacro %}
+
+{#- Derived incremental models (sessions, session-day rollups) find their own work by
+    comparing what they hold with their input, partition by partition. CTEs ending in
+    `changed_rows`: the rows of `input_cte` to process. Full build: all of them.
+    Incremental: the rows of every partition (`partition`) from the earliest one whose
+    order-independent fingerprint differs between the input (sum of `row_fingerprint`
+    over `fingerprinted` columns) and this table (partitioned by `held_partition`,
+    summing `held_fingerprint`; by default the same columns and partition); that
+    partition is in `incremental_since` (NULL when nothing changed: no rows). No state
+    is kept between runs: a failed or repeated run is caught up by the next.
+    A partition that loses every row of the input keeps its old rows until
+    `--full-refresh` (delete+insert and insert_overwrite replace the partitions a batch
+    has rows for); with raw files immutable this does not happen. -#}
+{% macro incremental_changed_rows(input_cte, partition, fingerprinted, held_partition=none, held_fingerprint=none) -%}
+    {%- if is_incremental_run() -%}
+    incremental_input_partitions as (
+        select
+            {{ partition }} as partition_value,
+            sum({{ row_fingerprint(fingerprinted) }}) as fingerprint
+        from {{ input_cte }}
+        group by {{ partition }}
+    ),
+
+    incremental_held_partitions as (
+        select
+            {{ held_partition or partition }} as partition_value,
+            sum({{ held_fingerprint or row_fingerprint(fingerprinted) }}) as fingerprint
+        from {{ this }}
+        group by {{ held_partition or partition }}
+    ),
+
+    incremental_since as (
+        select min(coalesce(input_partitions.partition_value, held_partitions.partition_value)) as since
+        from incremental_input_partitions as input_partitions
+        full outer join incremental_held_partitions as held_partitions
+            on input_partitions.partition_value = held_partitions.partition_value
+        where
+            input_partitions.partition_value is null
+            or held_partitions.partition_value is null
+            or input_partitions.fingerprint != held_partitions.fingerprint
+    ),
+
+    changed_rows as (
+        select * from {{ input_cte }}
+        where {{ partition }} >= (select incremental_since.since from incremental_since)
+    )
+    {%- else -%}
+    changed_rows as (
+        select * from {{ input_cte }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A row's fingerprint over `columns`: a 64-bit hash as an exact number, so that sums
+    over a partition compare across runs. -#}
+{% macro row_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'portrait')(columns)) }}
+{%- endmacro %}
+{% macro duckdb__row_fingerprint(columns) -%}
+    cast(hash({{ columns | join(', ') }}) as hugeint)
+{%- endmacro %}
+{% macro spark__row_fingerprint(columns) -%}
+    cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0))
+{%- endmacro %}
+{% macro default__row_fingerprint(columns) -%}
+    {{ exceptions.raise_compiler_error("portrait: row_fingerprint has no implementation for adapter '" ~ target.type ~ "' (macros/staging/incremental.sql)") }}
 {%- endmacro %}

@@ -15,6 +15,26 @@
     {{ return(result.columns[0].values()[0]) }}
 {%- endmacro %}
 
+{#- A query of the raw files of a table with their row counts (`_source_file`,
+    `raw_rows`), from the Parquet footers alone on DuckDB; empty when the folder is. -#}
+{% macro raw_file_rows(source_name, table_name) -%}
+    {%- if raw_file_count(table_name) | int == 0 -%}
+    select cast(null as {{ dbt.type_string() }}) as _source_file, cast(null as {{ dbt.type_bigint() }}) as raw_rows
+    where 1 = 0
+    {%- else -%}
+    {{ adapter.dispatch('raw_file_rows', 'portrait')(source_name, table_name) }}
+    {%- endif -%}
+{%- endmacro %}
+{% macro duckdb__raw_file_rows(source_name, table_name) -%}
+    select file_name as _source_file, num_rows as raw_rows
+    from parquet_file_metadata('{{ raw_glob(table_name) }}')
+{%- endmacro %}
+{% macro default__raw_file_rows(source_name, table_name) -%}
+    select _source_file, count(*) as raw_rows
+    from ({{ raw_source(source_name, table_name) }}) as raw_rows_per_file
+    group by _source_file
+{%- endmacro %}
+
 {#- The source nodes of the project, sorted by table name. -#}
 {% macro raw_source_nodes() -%}
     {%- set nodes = [] -%}

@@ -2,11 +2,13 @@
 
 The tiny dataset arrives the way a nightly export does: everything received up to
 D = as-of − 7 first, then one more day per run (`portrait generate --until D+k`),
-with one day's run repeated. Each night runs the incremental base models; the last
-night builds everything on top of them. A full refresh on the same files must give
-the same rows in every staging model and in the person map and profile marts (an
-order-independent hash per table). Between nights only the incremental models carry
-state, so building the rest once at the end yields what nightly full builds would;
+with one day's run repeated. Each night runs every partitioned incremental model
+(staged events and orders, sessions, session-day rollups); the last night builds
+everything on top of them. A full refresh on the same files must give the same rows in
+every staging model, in the incremental and person-level intermediate models and in the
+person map and profile marts (an order-independent hash per table). Between nights only
+the incremental models carry state, so building the rest once at the end yields what
+nightly full builds would;
 history tables (snapshots, fct_identity_changes, fct_model_runs) differ by design and
 are not compared.
 """
@@ -24,10 +26,18 @@ from portrait.generate import generate
 from portrait.generate import config as C
 from warehouse_fixtures import warehouse_env
 
-# the incremental base models and the view they read the load's latest arrival from
-INCREMENTAL = ["config.materialized:incremental,path:models/staging", "base_raw__load_watermark"]
-COMPARED_MARTS = ["intermediate.int_identity__person_map", "marts.dim_person", "marts.fct_person_tags",
-                  "marts.fct_person_segments", "marts.agg_segment_summary"]
+# every partitioned incremental model (staged events and orders, sessions, session-day
+# rollups) and the views and models upstream of them
+INCREMENTAL = ["+tag:partitioned"]
+DERIVED_INCREMENTAL = ["int_events_sessionized", "int_session_daily_activity", "int_session_daily_interests"]
+COMPARED_MARTS = [
+    *(f"intermediate.{name}" for name in DERIVED_INCREMENTAL),
+    "intermediate.int_sessions_persons_attached", "intermediate.int_person_daily_activity",
+    "intermediate.int_person_daily_interests", "intermediate.int_person_daily_orders",
+    "intermediate.int_person_metrics",
+    "intermediate.int_identity__person_map", "marts.dim_person", "marts.fct_person_tags",
+    "marts.fct_person_segments", "marts.agg_segment_summary",
+]
 
 
 def _fingerprints(db: Path, relations: list[str]) -> dict[str, tuple]:
@@ -96,3 +106,7 @@ def test_the_incremental_models_really_ran_incrementally(nightly_increments: tup
         with duckdb.connect(str(incremental_db), read_only=True) as con:
             files = con.execute(f"select count(distinct _source_file) from staging.{table}").fetchall()[0][0]
         assert files == 8, (table, files)
+    for name in DERIVED_INCREMENTAL:
+        path = Path("portrait", "models", "intermediate", "profile", f"{name}.sql")
+        assert "incremental_since" in (target / "compiled" / path).read_text(), name
+        assert "delete from" in (target / "run" / path).read_text().lower(), name

@@ -3,13 +3,18 @@
    (`content_type`, from content events) — with the weighted interaction score that
    the time-decayed affinity of `int_person_metrics` decays (weights: var
    `portrait__affinity_weights`), product views and net spend for the "top category"
-   metrics. #}
+   metrics. Rebuilt every run: app events come through the incremental session-day
+   rollup (`int_session_daily_interests`) and the sessions' current persons. #}
 {%- set weights = var('portrait__affinity_weights') %}
 
 with
 
-events as (
-    select * from {{ ref('int_events_persons_attached') }}
+session_interests as (
+    select * from {{ ref('int_session_daily_interests') }}
+),
+
+sessions as (
+    select * from {{ ref('int_sessions_persons_attached') }}
     where person_id is not null
 ),
 
@@ -20,20 +25,16 @@ lines as (
 
 event_signals as (
     select
-        events.person_id,
-        case when events.content_type is not null then 'content_type' else 'category' end as interest_type,
-        coalesce(events.content_type, events.category_l1) as interest_value,
-        case events.event_name
-            {% for name, weight in weights.items() if name != 'purchase' -%}
-                when '{{ name }}' then {{ weight }}
-            {% endfor -%}
-            else 0
-        end as interaction_score,
-        case when events.event_name = 'product_view' then 1 else 0 end as product_views,
+        sessions.person_id,
+        session_interests.interest_type,
+        session_interests.interest_value,
+        session_interests.interaction_score,
+        session_interests.product_views,
         cast(0 as decimal(18, 2)) as spend,
-        events.event_date as activity_date
-    from events
-    where coalesce(events.content_type, events.category_l1) is not null
+        session_interests.activity_date
+    from session_interests
+    inner join sessions
+        on session_interests.session_id = sessions.session_id
 ),
 
 purchase_signals as (

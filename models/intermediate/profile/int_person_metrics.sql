@@ -237,8 +237,10 @@ category_windows as (
     group by person_id
 ),
 
-{#- Top interests: the value with the highest score (ties: alphabetical). -#}
-{%- set decayed = 'interaction_score * ' ~ decay_weight('age_days') %}
+{#- Top interests: the value with the highest score (ties: alphabetical). Decayed scores
+    are summed as exact decimals: a sum of doubles depends on the order rows arrive in,
+    and the score and the winner must not change with it. -#}
+{%- set decayed = 'cast(interaction_score * ' ~ decay_weight('age_days') ~ ' as decimal(38, 12))' %}
 {%- set rankings = {
     'top_category_by_views_30d': ('category', 30, 'product_views'),
     'top_category_by_views_365d': ('category', 365, 'product_views'),

@@ -1,12 +1,13 @@
 {# One row per session with the person it belongs to: the person of the first account
    that logged in during the session, else of its WeChat openid, else of the visitor
    (device or anonymous id) itself. Re-derived every run from the current person map,
-   so sessions move with merges and splits without being cut again. #}
+   so sessions move with merges and splits without being cut again. Built from the
+   session-day rollup, not from the events. #}
 
 with
 
-events as (
-    select * from {{ ref('int_events_sessionized') }}
+session_days as (
+    select * from {{ ref('int_session_daily_activity') }}
 ),
 
 person_map as (
@@ -18,14 +19,14 @@ sessions as (
         session_id,
         visitor_type,
         visitor_id,
-        min(platform) as platform,
-        {{ first_value_by_time('account_id', 'event_at') }} as account_id,
-        {{ first_value_by_time('openid', 'event_at') }} as openid,
-        count(*) as events,
-        min(event_date) as session_date,
-        min(event_at) as started_at,
-        max(event_at) as ended_at
-    from events
+        min(first_platform) as platform,
+        {{ first_value_by_time('first_account_id', 'first_account_at') }} as account_id,
+        {{ first_value_by_time('first_openid', 'first_openid_at') }} as openid,
+        sum(events) as events,
+        min(activity_date) as session_date,
+        min(first_event_at) as started_at,
+        max(last_event_at) as ended_at
+    from session_days
     group by session_id, visitor_type, visitor_id
 ),
 

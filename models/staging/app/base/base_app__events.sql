@@ -9,6 +9,8 @@ source as (
     {{ raw_source('app', 'app_events') }}
 ),
 
+{{ incremental_source('source', 'app', 'app_events', 'raw_received_at') }},
+
 parsed as (
     select
         *,
@@ -29,7 +31,7 @@ parsed as (
         {{ clean_text('raw_properties') }} as properties,
         {{ parse_timestamp('raw_event_ts') }} as event_ts,
         {{ parse_timestamp('raw_received_at') }} as received_at
-    from source
+    from incremental_source
 ),
 
 checked as (

@@ -9,13 +9,15 @@ source as (
     {{ raw_source('shop', 'shop_orders') }}
 ),
 
+{{ incremental_source('source', 'shop', 'shop_orders', 'raw_updated_at') }},
+
 watermark as (
     select loaded_through_at from {{ ref('base_raw__load_watermark') }}
 ),
 
 parsed as (
     select
-        source.*,
+        incremental_source.*,
         {{ normalise_id('raw_order_id') }} as order_id,
         {{ normalise_id('raw_account_id') }} as account_id,
         {{ clean_text('raw_coupon_code') }} as coupon_code,
@@ -28,7 +30,7 @@ parsed as (
         {{ parse_timestamp('raw_order_ts') }} as order_ts,
         {{ parse_timestamp('raw_updated_at') }} as updated_at,
         watermark.loaded_through_at
-    from source
+    from incremental_source
     cross join watermark
 ),
 

@@ -1,0 +1,40 @@
+{#- For the incremental cut of `int_events_sessionized`: the CTE `carried_in`, each
+    visitor's last held event of the day before the first day re-cut
+    (`incremental_since`), with its session start. A visitor quiet for longer than that
+    starts a new session anyway (the timeout is at most a day). Empty on a full build. -#}
+{% macro sessions_carried_in() -%}
+    {%- if is_incremental_run() -%}
+    carried_in_ranked as (
+        select
+            event_id,
+            visitor_type,
+            visitor_id,
+            event_date,
+            event_at,
+            session_started_at,
+            row_number() over (
+                partition by visitor_type, visitor_id
+                order by event_at desc, event_id desc
+            ) as recency_rank
+        from {{ this }}
+        where event_date = {{ dbt.dateadd('day', -1, '(select incremental_since.since from incremental_since)') }}
+    ),
+
+    carried_in as (
+        select event_id, visitor_type, visitor_id, event_date, event_at, session_started_at
+        from carried_in_ranked
+        where recency_rank = 1
+    )
+    {%- else -%}
+    carried_in as (
+        select
+            cast(null as {{ dbt.type_string() }}) as event_id,
+            cast(null as {{ dbt.type_string() }}) as visitor_type,
+            cast(null as {{ dbt.type_string() }}) as visitor_id,
+            cast(null as date) as event_date,
+            cast(null as {{ dbt.type_timestamp() }}) as event_at,
+            cast(null as {{ dbt.type_timestamp() }}) as session_started_at
+        where 1 = 0
+    )
+    {%- endif -%}
+{%- endmacro %}
