@@ -1,0 +1,129 @@
+"""The incremental cut of sessions at the edges the tiny dataset rarely reaches.
+
+A hand-made landing zone (app events only; every other raw table missing, so its
+staging is empty) delivered over four nights: a session that runs over midnight, split
+across two nights' files, must keep one id when its second day is cut incrementally
+(the visitor's last event of the day before is carried in); an event that arrives
+nights late re-cuts every day from its own; a night with nothing new changes nothing.
+After each night the `partitioned` layers must equal a full refresh of the same files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from portrait.dbt import run_dbt
+from warehouse_fixtures import warehouse_env
+
+CONTRACT_COLUMNS = ["event_id", "event_ts", "received_at", "event_name", "platform", "device_id", "anonymous_id",
+                    "account_id", "openid", "sku", "category_l1", "content_type", "search_term", "utm_source",
+                    "utm_medium", "page_url", "properties"]
+DEVICE = "aaaaaaaa-0000-4000-8000-000000000001"
+OTHER_DEVICE = "aaaaaaaa-0000-4000-8000-000000000002"
+# (event id, local event time, local arrival time, event name, device, category, account)
+NIGHTS = {
+    "night1": [
+        ("ev-1", "2026-06-01 23:40:00", "2026-06-01 23:59:00", "page_view", DEVICE, None, None),
+        ("ev-2", "2026-06-01 23:55:00", "2026-06-01 23:59:00", "product_view", DEVICE, "beauty", None),
+        ("ev-3", "2026-06-01 12:00:00", "2026-06-01 12:01:00", "page_view", OTHER_DEVICE, None, None),
+    ],
+    # the session goes on after midnight (10 minutes after ev-2), with a login
+    "night2": [
+        ("ev-4", "2026-06-02 00:05:00", "2026-06-02 00:30:00", "login", DEVICE, None, "U-MIDNIGHT"),
+        ("ev-5", "2026-06-02 00:20:00", "2026-06-02 00:30:00", "product_view", DEVICE, "sports", None),
+        ("ev-6", "2026-06-02 09:00:00", "2026-06-02 09:01:00", "page_view", DEVICE, None, None),
+    ],
+    # an event of the first evening arrives two nights late: it starts the session earlier
+    "night3": [
+        ("ev-7", "2026-06-01 23:20:00", "2026-06-03 08:00:00", "search", DEVICE, None, None),
+        ("ev-8", "2026-06-03 10:00:00", "2026-06-03 10:01:00", "page_view", OTHER_DEVICE, None, None),
+    ],
+    "night4": [],  # nothing new
+}
+LAYERS = ["staging.base_app__events", "intermediate.int_events_sessionized",
+          "intermediate.int_session_daily_activity", "intermediate.int_session_daily_interests"]
+
+
+def _deliver(raw_dir: Path, name: str, rows: list[tuple]) -> None:
+    folder = raw_dir / "app_events"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not rows:
+        return
+    values = []
+    for event_id, event_ts, received_at, event_name, device, category, account in rows:
+        record = {"event_id": event_id, "event_ts": event_ts, "received_at": received_at, "event_name": event_name,
+                  "platform": "ios", "device_id": device, "category_l1": category, "account_id": account}
+        values.append("(" + ", ".join("null" if record.get(c) is None else f"'{record[c]}'"
+                                      for c in CONTRACT_COLUMNS) + ")")
+    columns = ", ".join(CONTRACT_COLUMNS)
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * from (values {', '.join(values)}) as t({columns})) "
+                    f"to '{folder / f'app_events__{name}.parquet'}' (format parquet)")
+
+
+def _fingerprints(db: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {r: tuple(con.execute(f"select count(*), sum(hash(x)::hugeint) from {r} as x").fetchall()[0])
+                for r in LAYERS}
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """Delivers the nights one by one; after each, the incremental warehouse's sessions
+    and the fingerprints of it and of a full refresh on the same files."""
+    root = tmp_path_factory.mktemp("incremental_sessions")
+    raw = root / "raw"
+    env = warehouse_env(raw, root / "truth", root / "incremental")
+    full_env = warehouse_env(raw, root / "truth", root / "full")
+    run_dbt(["seed"], env=env, work_dir=root / "incremental", capture=True)
+    run_dbt(["seed"], env=full_env, work_dir=root / "full", capture=True)
+    results = []
+    for name, rows in NIGHTS.items():
+        _deliver(raw, name, rows)
+        run_dbt(["run", "-s", "+tag:partitioned"], env=env, work_dir=root / "incremental", capture=True)
+        run_dbt(["run", "-s", "+tag:partitioned", "--full-refresh"], env=full_env, work_dir=root / "full",
+                capture=True)
+        with duckdb.connect(env["PORTRAIT_DB"], read_only=True) as con:
+            sessions = con.execute(
+                "select event_id, session_id, is_session_start from intermediate.int_events_sessionized "
+                "order by event_id").fetchall()
+        compiled = (root / "incremental" / "target" / "compiled" / "portrait" / "models" / "intermediate"
+                    / "profile" / "int_events_sessionized.sql").read_text()
+        results.append({"name": name, "sessions": {e: (s, start) for e, s, start in sessions},
+                        "incremental": _fingerprints(Path(env["PORTRAIT_DB"])),
+                        "full": _fingerprints(Path(full_env["PORTRAIT_DB"])), "compiled": compiled})
+    return results
+
+
+def test_every_night_equals_a_full_refresh(nights: list[dict]) -> None:
+    for night in nights:
+        assert night["incremental"] == night["full"], night["name"]
+        assert all(count > 0 for count, _ in night["incremental"].values()), night["name"]
+
+
+def test_nights_after_the_first_were_cut_incrementally(nights: list[dict]) -> None:
+    assert "carried_in_ranked" not in nights[0]["compiled"]
+    assert all("carried_in_ranked" in night["compiled"] for night in nights[1:])
+
+
+def test_a_session_over_midnight_keeps_its_id_across_nights(nights: list[dict]) -> None:
+    first, second = nights[0]["sessions"], nights[1]["sessions"]
+    session, is_start = second["ev-4"]
+    assert not is_start and session == second["ev-1"][0] == second["ev-5"][0] == first["ev-1"][0]
+    assert second["ev-6"][1] and second["ev-6"][0] != session  # 8.7 hours later: a new session
+    assert second["ev-3"][0] != session  # another visitor
+
+
+def test_a_late_event_restarts_the_session_it_belongs_to(nights: list[dict]) -> None:
+    before, after = nights[1]["sessions"], nights[2]["sessions"]
+    assert after["ev-7"][1] and not after["ev-1"][1]  # 20 minutes before ev-1: ev-7 starts it now
+    assert after["ev-7"][0] == after["ev-1"][0] == after["ev-4"][0] == after["ev-5"][0] != before["ev-1"][0]
+    assert after["ev-3"] == before["ev-3"]  # other visitors keep their sessions
+
+
+def test_a_night_with_nothing_new_changes_nothing(nights: list[dict]) -> None:
+    assert nights[3]["incremental"] == nights[2]["incremental"]
+    assert nights[3]["sessions"] == nights[2]["sessions"]
