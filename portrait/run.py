@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -108,6 +109,16 @@ class RunReport:
 
 def _say(message: str) -> None:
     print(f"portrait run: {message}", file=sys.stderr, flush=True)
+
+
+FAULT_ENV = "PORTRAIT_RUN_FAULT"
+
+
+def _fault_point(name: str) -> None:
+    """Tests only: die here, as a SIGKILL or power cut would, when `PORTRAIT_RUN_FAULT` names
+    this point (a race-free way to stop a run at its most delicate moment)."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -297,6 +308,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             swapped_private = True
             os.chmod(files.private, 0o600)
             fsync(files.folder)
+            _fault_point("between-swaps")
             os.replace(files.publish_tmp, files.publish)
             fsync(files.publish.parent)
             version_dir = files.exports / files.run_id

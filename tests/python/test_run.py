@@ -1,5 +1,6 @@
 """`portrait run` end to end on the tiny dataset: publish, quality gate, old clients,
-BI readers during a run, and a run killed with SIGKILL.
+BI readers during a run, and runs killed with SIGKILL (between the two swaps, and
+midway through the build).
 
 The tests share one warehouse folder and run in file order (each leaves it as the next
 expects: published, and unchanged by a failed run).
@@ -21,6 +22,7 @@ import duckdb
 import pytest
 
 from portrait.publish import MINIMUM_CLIENT, PUBLICATION_TABLE
+from portrait.run import FAULT_ENV
 from portrait.paths import PROJECT_DIR
 from warehouse_fixtures import TEST_HASH_KEY, Warehouse, copy_project
 
@@ -247,6 +249,23 @@ def _processes_using(marker: str) -> list[int]:
     return found
 
 
+def test_a_run_killed_between_the_two_swaps_leaves_each_file_a_complete_version(nightly: Nightly) -> None:
+    """Killed at the most delicate moment (the private file swapped, the published one not
+    yet): both files are whole versions, BI still reads the last publication, and the
+    next run (the test below) cleans up and publishes."""
+    before = nightly.fingerprint()
+    old_run_id = nightly.published_run_id()
+    result, _ = nightly.run(env={FAULT_ENV: "between-swaps"})
+    assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
+    after = nightly.fingerprint()
+    assert after["private"] != before["private"], "the kill came before the private swap"
+    assert (after["publish"], after["exports"]) == (before["publish"], before["exports"])
+    assert nightly.published_run_id() == old_run_id
+    with duckdb.connect(str(nightly.private), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_person").fetchall()[0][0] > 0
+    assert list(nightly.publish.parent.glob(f".{nightly.publish.name}.new-*")), "the new publication was written"
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc to find the dbt child")
 def test_a_run_killed_midway_changes_nothing_and_the_next_run_publishes_while_bi_reads(
         nightly: Nightly, tmp_path: Path) -> None:
@@ -283,4 +302,5 @@ def test_a_run_killed_midway_changes_nothing_and_the_next_run_publishes_while_bi
     assert reads["error_count"] == 0, reads["errors"]
     assert reads["versions"].get(old_run_id, 0) > 0 and reads["versions"].get(report["run_id"], 0) > 0, reads
     assert not list(nightly.private.parent.glob(".portrait.duckdb.work-*"))
+    assert not list(nightly.publish.parent.glob(f".{nightly.publish.name}.new-*"))
     assert nightly.published_run_id() == report["run_id"]
