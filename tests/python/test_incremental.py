@@ -16,6 +16,10 @@ are not compared.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -24,6 +28,7 @@ import pytest
 from portrait.dbt import run_dbt
 from portrait.generate import generate
 from portrait.generate import config as C
+from portrait.paths import PROJECT_DIR
 from warehouse_fixtures import warehouse_env
 
 # every partitioned incremental model (staged events and orders, sessions, session-day
@@ -65,15 +70,29 @@ def nightly_increments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     def dbt(*args: str, environment: dict[str, str] = env, work: str = "incremental") -> None:
         run_dbt(list(args), env=environment, work_dir=root / work, capture=True)
 
-    dbt("seed")
-    dbt("run", "-s", *INCREMENTAL)
+    def nightly_job() -> dict:
+        """`portrait run`, as the scheduler calls it: build, quality gate, publish."""
+        work = {"DBT_TARGET_PATH": str(root / "incremental" / "target"),
+                "DBT_LOG_PATH": str(root / "incremental" / "logs")}
+        result = subprocess.run([sys.executable, "-m", "portrait", "run", "--json"],
+                                env={**os.environ, **env, **work}, cwd=PROJECT_DIR, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-5000:]
+        return json.loads(result.stdout)
+
+    first = nightly_job()  # the first night: a full build, published
     nights = [start + dt.timedelta(days=k) for k in range(1, 8)]
-    for number, night in enumerate(nights):
+    for number, night in enumerate(nights[:-1]):
         generate("tiny", 42, data, until=night, progress=False)
         dbt("run", "-s", *INCREMENTAL)
         if number == 2:  # the same night run again: nothing may change
             dbt("run", "-s", *INCREMENTAL)
-    dbt("build")
+    # the last night through the nightly job: an incremental build of everything, validated
+    # against the first night's publication (a week of growth) and published
+    generate("tiny", 42, data, until=nights[-1], progress=False)
+    last = nightly_job()
+    assert (first["status"], last["status"]) == ("published", "published")
+    assert last["validation"]["success"], last["validation"]
+    assert last["validation"]["previous_run_id"] == first["run_id"]
     incremental_db = Path(env["PORTRAIT_DB"])
 
     full_env = warehouse_env(data / "raw", data / "truth", root / "full")

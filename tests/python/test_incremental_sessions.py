@@ -127,3 +127,31 @@ def test_a_late_event_restarts_the_session_it_belongs_to(nights: list[dict]) -> 
 def test_a_night_with_nothing_new_changes_nothing(nights: list[dict]) -> None:
     assert nights[3]["incremental"] == nights[2]["incremental"]
     assert nights[3]["sessions"] == nights[2]["sessions"]
+
+
+def test_the_lookback_rereads_recent_rows_of_held_files_and_only_those(tmp_path: Path) -> None:
+    """`portrait__incremental_lookback_days` at work: a held file rewritten in place with the
+    same row count (an export corrected after delivery) is re-read for its rows that arrived
+    within the lookback of the latest arrival held, and not for older ones; a longer lookback
+    reaches them. (Late rows in new files are read whole whatever the lookback: see the
+    tests above.)"""
+    raw = tmp_path / "raw"
+    env = warehouse_env(raw, tmp_path / "truth", tmp_path / "warehouse")
+
+    def run(*extra: str) -> dict[str, str]:
+        run_dbt(["run", "-s", "+base_app__events", *extra], env=env, work_dir=tmp_path / "work", capture=True)
+        with duckdb.connect(env["PORTRAIT_DB"], read_only=True) as con:
+            return dict(con.execute("select event_id, event_name from staging.base_app__events").fetchall())
+
+    old = [("old-1", "2026-06-01 10:00:00", "2026-06-01 10:01:00", "page_view", DEVICE, None, None)]
+    recent = [("new-1", "2026-06-05 10:00:00", "2026-06-05 10:01:00", "page_view", DEVICE, None, None)]
+    run_dbt(["seed"], env=env, work_dir=tmp_path / "work", capture=True)
+    _deliver(raw, "june01", old)
+    _deliver(raw, "june05", recent)
+    assert run() == {"old-1": "page_view", "new-1": "page_view"}
+    # both files corrected in place, same row counts, a new event name each
+    _deliver(raw, "june01", [old[0][:3] + ("search",) + old[0][4:]])
+    _deliver(raw, "june05", [recent[0][:3] + ("search",) + recent[0][4:]])
+    # June 5th is within 3 days of the latest arrival held (June 5th); June 1st is not
+    assert run() == {"old-1": "page_view", "new-1": "search"}
+    assert run("--vars", "{portrait__incremental_lookback_days: 5}") == {"old-1": "search", "new-1": "search"}

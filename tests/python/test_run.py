@@ -170,6 +170,25 @@ def test_validate_names_the_expectations_a_corrupted_mart_breaks(nightly: Nightl
     assert portrait(["validate", "--json"], nightly.env).returncode == 0
 
 
+def test_validate_names_row_count_key_and_value_set_breaks(nightly: Nightly, tmp_path: Path) -> None:
+    """The other kinds of expectation, each broken once: a mart that lost 40 % of its rows
+    since the last publication, a duplicated single-column key, a value outside its set."""
+    corrupted = tmp_path / "corrupted.duckdb"
+    shutil.copyfile(nightly.private, corrupted)
+    with duckdb.connect(str(corrupted)) as con:
+        orders = con.execute("select count(*) from marts.fct_orders").fetchall()[0][0]
+        con.execute("delete from marts.fct_orders where hash(order_key) % 10 < 4")
+        assert con.execute("select count(*) from marts.fct_orders").fetchall()[0][0] < 0.7 * orders
+        con.execute("insert into marts.dim_tag select * from marts.dim_tag limit 1")
+        con.execute("update marts.fct_model_runs set status = 'exploded' where model_name = 'ltv'")
+    result = portrait(["validate", "--db", str(corrupted), "--json"], nightly.env)
+    assert result.returncode == 1, result.stderr
+    failed = {(e["table"], e["check"]) for e in json.loads(result.stdout)["expectations"] if not e["success"]}
+    assert failed == {("fct_orders", f"row count within 25% of the {orders} published last"),
+                      ("dim_tag", "tag_code unique"),
+                      ("fct_model_runs", "status in ['fitted', 'too_thin']")}, failed
+
+
 def test_a_run_whose_marts_fail_the_quality_gate_publishes_nothing(nightly: Nightly, tmp_path: Path) -> None:
     """A landing zone rebuilt without the tracking export, and a full refresh: dbt's tests
     pass (an absent table is allowed), the marts lose every behaviour column, the suite
