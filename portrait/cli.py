@@ -178,6 +178,19 @@ def cmd_eval_churn(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from portrait.bench import README, RESULTS_DIR, print_summary, run_bench
+
+    result = run_bench(args.scale, seed=args.seed, work=Path(args.work) if args.work else None,
+                       results_dir=Path(args.results_dir) if args.results_dir else RESULTS_DIR,
+                       readme=None if args.no_readme else README)
+    if args.json:
+        print(json.dumps(result, default=str))
+    else:
+        print_summary(result)
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from portrait.identity.explain import explain
 
@@ -299,6 +312,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="print what the warehouse holds and what to query first")
     summary.set_defaults(func=cmd_summary)
+
+    bench = sub.add_parser(
+        "bench",
+        help="measure build speed, scaling and memory against a floor query and peer tools",
+        description=(
+            "In its own work folder (default bench/work/<scale>-seed<seed>, never data/ or warehouse/): "
+            "generate the dataset up to the day before its as-of date, full `dbt build`, the floor query "
+            "over the raw events and orders, OneID vs scipy (and networkx up to medium), LTV vs lifetimes, "
+            "then one more day and an incremental `dbt build`. Writes bench/results/<scale>-<date>.json and "
+            "regenerates the table in bench/README.md. Progress goes to stderr."
+        ),
+    )
+    bench.add_argument("--scale", choices=["tiny", "small", "medium", "large"], required=True)
+    bench.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    bench.add_argument("--work", default=None, help="work folder (emptied first)")
+    bench.add_argument("--results-dir", default=None, help="where result files go (default bench/results)")
+    bench.add_argument("--no-readme", action="store_true", help="do not regenerate bench/README.md's table")
+    bench.add_argument("--json", action="store_true", help="print the whole result as one JSON object on stdout")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -1,0 +1,65 @@
+"""Wall time and peak memory of one child process, and the facts about the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Measured:
+    """One child process: wall seconds, peak resident memory (GB) and exit code."""
+
+    seconds: float
+    peak_rss_gb: float
+    returncode: int
+
+    def as_dict(self) -> dict:
+        return {"seconds": round(self.seconds, 2), "peak_rss_gb": round(self.peak_rss_gb, 3)}
+
+
+def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+            label: str = "") -> Measured:
+    """Run `command` as a child (its output goes to this process's stderr, so a `--json`
+    report on stdout stays clean) and return its wall time and peak RSS.
+
+    The peak is the kernel's own count for that child and the processes it waited for
+    (`wait4`'s `ru_maxrss`), so it covers dbt's in-process Python models, with nothing
+    sampled and nothing missed between samples. Raises RuntimeError on a non-zero exit,
+    naming `label`."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    measured = Measured(seconds=seconds, peak_rss_gb=usage.ru_maxrss / 1024**2, returncode=process.returncode)
+    if measured.returncode != 0:
+        raise RuntimeError(f"{label or command[0]} failed with exit code {measured.returncode} "
+                           f"after {seconds:.1f} s (its output is above)")
+    return measured
+
+
+def machine() -> dict:
+    """Cores, memory and the versions that move the numbers."""
+    import duckdb
+
+    try:
+        from importlib.metadata import version
+
+        dbt_version = version("dbt-core")
+    except Exception:  # pragma: no cover - dbt is a dependency
+        dbt_version = None
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_gb, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt_core": dbt_version,
+    }

@@ -1,0 +1,128 @@
+"""The benchmark's measuring parts are right (no timing is asserted anywhere).
+
+On the shared tiny build: the floor query counts every raw identifier touch, OneID's
+person map has exactly the partition scipy's and networkx's connected components give
+on its final edge list, the project's CLV fit agrees with `lifetimes`, and dbt's run
+results are split into the right layers. Then the measuring of a child process, the
+growth-exponent fit and the README table, and finally `portrait bench --scale tiny
+--json` end to end with the keys of interfaces.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pytest
+
+from portrait.bench import HEADLINE_KEYS, growth_exponent, latest_results, update_readme
+from portrait.bench import stages
+from portrait.bench.measure import measure
+from portrait.paths import PROJECT_DIR
+
+
+def _non_null(raw: Path, table: str, columns: list[str]) -> int:
+    data = ds.dataset(raw / table, format="parquet").to_table(columns=columns)
+    return sum(len(data) - data[column].null_count for column in columns)
+
+
+def test_the_floor_counts_every_raw_identifier_touch_of_events_and_orders(tiny_dataset, tmp_path):
+    raw = tiny_dataset / "raw"
+    result = stages.floor(raw, tmp_path / "floor.duckdb", threads=2, memory_limit="2GB")
+    expected = (_non_null(raw, "app_events", ["device_id", "anonymous_id", "account_id", "openid"])
+                + _non_null(raw, "shop_orders", ["account_id"])
+                + _non_null(raw, "pos_transactions", ["member_card_no", "phone"]))
+    assert result["touches"] == expected
+    assert 0 < result["identifiers"] < expected
+    assert not (tmp_path / "floor.duckdb").exists()
+
+
+def test_same_partition_tells_a_relabelling_from_a_split_or_a_merge():
+    labels = np.array([0, 0, 1, 1, 2])
+    assert stages.same_partition(labels, np.array([7, 7, 3, 3, 9]))
+    assert not stages.same_partition(labels, np.array([7, 8, 3, 3, 9]))  # one person split
+    assert not stages.same_partition(labels, np.array([7, 7, 7, 7, 9]))  # two persons merged
+
+
+def test_the_person_map_is_exactly_the_components_of_its_used_edges(tiny_warehouse):
+    assert tiny_warehouse.returncode == 0, tiny_warehouse.output[-3000:]
+    result = stages.oneid(tiny_warehouse.db, networkx_too=True)
+    assert result["scipy_same_partition"] and result["networkx_same_partition"]
+    assert result["scipy_components"] == result["persons"]
+    assert result["used_edges"] > 0 and result["persons"] < result["identifiers"]
+
+
+def test_the_project_clv_fit_agrees_with_lifetimes_on_the_same_buyers(tiny_warehouse):
+    result = stages.ltv(tiny_warehouse.db, discount_rate_monthly=0.01, tier_cutoffs={"high": 0.2, "medium": 0.5})
+    assert result["status"] == "fitted" and result["buyers"] > 100
+    assert result["loglik_agree"], result
+    assert result["purchases_365d_correlation"] >= 0.999 and result["clv_12m_correlation"] >= 0.999
+    for name, value in result["parameters_lifetimes"].items():
+        assert result["parameters_project"][name] == pytest.approx(value, rel=1e-3), name
+
+
+def test_build_times_split_the_run_into_sql_python_tests_and_the_oneid_path(tiny_warehouse):
+    times = stages.build_times(tiny_warehouse.work_dir / "target")
+    python_files = sorted(path.stem for path in (PROJECT_DIR / "python_models").rglob("int_*.py"))
+    assert sorted(item["name"] for item in times["python_models"]) == python_files
+    assert times["python_models_count"] == len(python_files)
+    assert times["sql_models_count"] > 50 and times["tests_count"] > 100
+    assert times["nodes"] == sum(times[f"{part}_count"] for part in ("sql_models", "python_models", "snapshots",
+                                                                       "seeds", "tests", "unit_tests", "hooks"))
+    manifest = json.loads((tiny_warehouse.work_dir / "target" / "manifest.json").read_text())
+    oneid = {manifest["nodes"][uid]["name"] for uid in stages._identity_path(manifest)}
+    assert {"int_identity__person_map", "int_identity__edge_decisions", "int_identity__components"} <= oneid
+    assert all(name.startswith("int_identity__") for name in oneid)
+    assert len(times["slowest"]) == 10
+    assert times["slowest"] == sorted(times["slowest"], key=lambda item: -item["seconds"])
+
+
+def test_measure_reports_a_childs_peak_memory_and_refuses_a_failed_child():
+    measured = measure([sys.executable, "-c", "b = bytearray(300 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"])
+    assert measured.returncode == 0 and measured.peak_rss_gb >= 0.28
+    with pytest.raises(RuntimeError, match="the child failed with exit code 3"):
+        measure([sys.executable, "-c", "raise SystemExit(3)"], label="the child")
+
+
+def test_growth_exponent_recovers_a_power_law():
+    points = [(rows, 2.0 * rows ** 1.15) for rows in (1e6, 5e6, 2.5e7)]
+    assert growth_exponent(points) == pytest.approx(1.15)
+    assert growth_exponent(points[:1]) is None
+
+
+def test_portrait_bench_tiny_json_has_the_interface_keys_and_updates_the_readme_table(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# Benchmarks\n\nHand-written notes stay.\n")
+    results_dir = tmp_path / "results"
+    env = {**os.environ, "PORTRAIT_HASH_KEY": "bench-test-key-0123456789abcdef"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "portrait", "bench", "--scale", "tiny", "--work", str(tmp_path / "work"),
+         "--results-dir", str(results_dir), "--no-readme", "--json"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    result = json.loads(completed.stdout)
+    for key in HEADLINE_KEYS:
+        assert isinstance(result[key], float), key
+    written = json.loads(next(results_dir.glob("tiny-*.json")).read_text())
+    assert {key: written[key] for key in HEADLINE_KEYS} == {key: result[key] for key in HEADLINE_KEYS}
+    assert result["oneid"]["scipy_same_partition"] and result["oneid"]["networkx_same_partition"]
+    assert result["ltv"]["loglik_agree"]
+    assert result["raw_rows_total"] == sum(result["raw_rows"].values()) > 0
+    # the incremental build ran on one more day of raw rows than the full build
+    assert result["raw_rows_total_incremental"] > result["raw_rows_total"]
+    assert result["incremental"]["nodes"] == result["full_build"]["nodes"]
+    assert "[bench" in completed.stderr  # progress
+
+    update_readme(results_dir, readme)
+    once = readme.read_text()
+    update_readme(results_dir, readme)
+    assert readme.read_text() == once  # regenerating is stable
+    assert once.startswith("# Benchmarks\n\nHand-written notes stay.\n")
+    assert "| **incremental / full** (target ≤ 0.10) | " in once and "tiny-" in once
+    assert set(latest_results(results_dir)) == {"tiny"}
