@@ -233,11 +233,38 @@ def _identity_path(manifest: dict) -> set[str]:
     return seen
 
 
+def _interval(result: dict) -> tuple[float, float] | None:
+    """When a node's execution started and ended (epoch seconds), from its timing."""
+    import datetime as dt
+
+    for timing in result.get("timing", []):
+        if timing.get("name") == "execute" and timing.get("started_at") and timing.get("completed_at"):
+            return tuple(dt.datetime.fromisoformat(timing[key].replace("Z", "+00:00")).timestamp()
+                         for key in ("started_at", "completed_at"))
+    return None
+
+
+def union_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Seconds during which at least one of `intervals` was running (overlaps once)."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
 def build_times(target_dir: Path) -> dict:
-    """What a `dbt build` spent where, from its `run_results.json` and `manifest.json`:
-    the SQL layer (SQL models and snapshots, each model's own execution time, summed),
-    the Python models, seeds, data and unit tests, hooks; the OneID models (staged tables to person map);
-    and the ten slowest nodes."""
+    """What a `dbt build` spent where, from its `run_results.json` and `manifest.json`.
+
+    dbt runs several nodes at once (threads), so each node's own execution time is
+    inflated by its neighbours and sums overlap. Per part (SQL models, Python models,
+    snapshots, seeds, data tests, unit tests, hooks): the sum of the nodes' own times
+    (`<part>_seconds`) and the wall seconds during which at least one of them ran
+    (`<part>_wall_seconds`). `sql_layer_seconds` and `python_models_wall_seconds` are
+    wall times (SQL models and snapshots; Python models); `oneid_seconds` is the wall
+    time of the identity layer from the staged tables to the person map. Also the ten
+    slowest nodes and every Python model."""
     results = json.loads((target_dir / "run_results.json").read_text())["results"]
     manifest = json.loads((target_dir / "manifest.json").read_text())
     nodes = manifest["nodes"]
@@ -245,30 +272,35 @@ def build_times(target_dir: Path) -> dict:
     parts = {"sql_models": 0.0, "python_models": 0.0, "snapshots": 0.0, "seeds": 0.0, "tests": 0.0,
              "unit_tests": 0.0, "hooks": 0.0}
     counts = dict.fromkeys(parts, 0)
-    oneid_seconds, timed = 0.0, []
+    intervals: dict[str, list] = {part: [] for part in [*parts, "oneid"]}
+    timed = []
     for result in results:
         node = nodes.get(result["unique_id"], {})
         kind = node.get("resource_type", result["unique_id"].split(".")[0])
         seconds = float(result.get("execution_time") or 0.0)
+        interval = _interval(result)
         if kind == "model":
             part = "python_models" if node.get("language") == "python" else "sql_models"
             timed.append({"name": node.get("name"), "seconds": round(seconds, 2), "language": node.get("language"),
                           "status": result.get("status")})
-            if result["unique_id"] in oneid_models:
-                oneid_seconds += seconds
+            if result["unique_id"] in oneid_models and interval:
+                intervals["oneid"].append(interval)
         elif kind in ("snapshot", "seed", "test", "unit_test"):
             part = kind + "s"
         else:  # on-run-start/-end hooks ("operation")
             part = "hooks"
         parts[part] += seconds
         counts[part] += 1
+        if interval:
+            intervals[part].append(interval)
     timed.sort(key=lambda item: item["seconds"], reverse=True)
     return {
         "nodes": len(results),
         **{f"{part}_seconds": round(seconds, 2) for part, seconds in parts.items()},
+        **{f"{part}_wall_seconds": round(union_seconds(intervals[part]), 2) for part in parts},
         **{f"{part}_count": count for part, count in counts.items()},
-        "sql_layer_seconds": round(parts["sql_models"] + parts["snapshots"], 2),
-        "oneid_seconds": round(oneid_seconds, 2),
+        "sql_layer_seconds": round(union_seconds(intervals["sql_models"] + intervals["snapshots"]), 2),
+        "oneid_seconds": round(union_seconds(intervals["oneid"]), 2),
         "slowest": timed[:10],
         "python_models": [item for item in timed if item["language"] == "python"],
     }

@@ -73,6 +73,9 @@ def test_build_times_split_the_run_into_sql_python_tests_and_the_oneid_path(tiny
     assert sorted(item["name"] for item in times["python_models"]) == python_files
     assert times["python_models_count"] == len(python_files)
     assert times["sql_models_count"] > 50 and times["tests_count"] > 100
+    # wall time of a part never exceeds the sum of its nodes' times, nor the build's span
+    for part in ("sql_models", "python_models", "tests"):
+        assert 0 < times[f"{part}_wall_seconds"] <= times[f"{part}_seconds"] + 0.01, part
     assert times["nodes"] == sum(times[f"{part}_count"] for part in ("sql_models", "python_models", "snapshots",
                                                                        "seeds", "tests", "unit_tests", "hooks"))
     manifest = json.loads((tiny_warehouse.work_dir / "target" / "manifest.json").read_text())
@@ -88,6 +91,11 @@ def test_measure_reports_a_childs_peak_memory_and_refuses_a_failed_child():
     assert measured.returncode == 0 and measured.peak_rss_gb >= 0.28
     with pytest.raises(RuntimeError, match="the child failed with exit code 3"):
         measure([sys.executable, "-c", "raise SystemExit(3)"], label="the child")
+
+
+def test_union_seconds_counts_overlapping_nodes_once():
+    assert stages.union_seconds([(0, 10), (5, 12), (20, 21), (20.5, 20.7)]) == pytest.approx(13.0)
+    assert stages.union_seconds([]) == 0.0
 
 
 def test_growth_exponent_recovers_a_power_law():
