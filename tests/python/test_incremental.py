@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -28,8 +25,7 @@ import pytest
 from portrait.dbt import run_dbt
 from portrait.generate import generate
 from portrait.generate import config as C
-from portrait.paths import PROJECT_DIR
-from warehouse_fixtures import warehouse_env
+from warehouse_fixtures import portrait, warehouse_env
 
 # every partitioned incremental model (staged events and orders, sessions, session-day
 # rollups) and the views and models upstream of them
@@ -74,8 +70,7 @@ def nightly_increments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
         """`portrait run`, as the scheduler calls it: build, quality gate, publish."""
         work = {"DBT_TARGET_PATH": str(root / "incremental" / "target"),
                 "DBT_LOG_PATH": str(root / "incremental" / "logs")}
-        result = subprocess.run([sys.executable, "-m", "portrait", "run", "--json"],
-                                env={**os.environ, **env, **work}, cwd=PROJECT_DIR, capture_output=True, text=True)
+        result = portrait(["run", "--json"], {**env, **work})
         assert result.returncode == 0, result.stderr[-5000:]
         return json.loads(result.stdout)
 

@@ -24,15 +24,9 @@ import pytest
 from portrait.publish import MINIMUM_CLIENT, PUBLICATION_TABLE
 from portrait.run import FAULT_ENV
 from portrait.paths import PROJECT_DIR
-from warehouse_fixtures import TEST_HASH_KEY, Warehouse, copy_project
+from warehouse_fixtures import TEST_HASH_KEY, Warehouse, copy_project, portrait
 
 OLD_CLIENT_DIR = PROJECT_DIR / ".venv" / "old-clients" / f"duckdb-{MINIMUM_CLIENT}"
-
-
-def portrait(args: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
-    """`python -m portrait ...` in `cwd` (a project copy imports its own package)."""
-    return subprocess.run([sys.executable, "-m", "portrait", *args], env={**os.environ, **env}, cwd=cwd,
-                          capture_output=True, text=True)
 
 
 def sha256(path: Path) -> str:

@@ -7,8 +7,10 @@ suite); everything lives in pytest's temporary folders, never in data/ or wareho
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,13 @@ def copy_project(destination: Path) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
     return destination
+
+
+def portrait(args: list[str], env: dict[str, str], cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+    """`python -m portrait ...` with `env` over this process's environment, in `cwd` (a
+    project copy imports its own package); output captured."""
+    return subprocess.run([sys.executable, "-m", "portrait", *args], env={**os.environ, **env}, cwd=cwd,
+                          capture_output=True, text=True)
 
 
 def warehouse_env(raw_dir: Path, truth_dir: Path, work_dir: Path) -> dict[str, str]:
