@@ -11,13 +11,10 @@ growth-exponent fit and the README table, and finally `portrait bench --scale ti
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pytest
 
@@ -25,6 +22,7 @@ from portrait.bench import HEADLINE_KEYS, growth_exponent, latest_results, updat
 from portrait.bench import stages
 from portrait.bench.measure import measure
 from portrait.paths import PROJECT_DIR
+from warehouse_fixtures import TEST_HASH_KEY, portrait
 
 
 def _non_null(raw: Path, table: str, columns: list[str]) -> int:
@@ -108,11 +106,9 @@ def test_portrait_bench_tiny_json_has_the_interface_keys_and_updates_the_readme_
     readme = tmp_path / "README.md"
     readme.write_text("# Benchmarks\n\nHand-written notes stay.\n")
     results_dir = tmp_path / "results"
-    env = {**os.environ, "PORTRAIT_HASH_KEY": "bench-test-key-0123456789abcdef"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "portrait", "bench", "--scale", "tiny", "--work", str(tmp_path / "work"),
-         "--results-dir", str(results_dir), "--no-readme", "--json"],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    completed = portrait(["bench", "--scale", "tiny", "--work", str(tmp_path / "work"),
+                          "--results-dir", str(results_dir), "--no-readme", "--json"],
+                         {"PORTRAIT_HASH_KEY": TEST_HASH_KEY})
     assert completed.returncode == 0, completed.stderr[-4000:]
     result = json.loads(completed.stdout)
     for key in HEADLINE_KEYS:

@@ -2,13 +2,15 @@
 
 The tiny dataset arrives the way a nightly export does: everything received up to
 D = as-of − 7 first, then one more day per run (`portrait generate --until D+k`),
-with one day's run repeated. Each night runs every partitioned incremental model
-(staged events and orders, sessions, session-day rollups); the last night builds
-everything on top of them. A full refresh on the same files must give the same rows in
-every staging model, in the incremental and person-level intermediate models and in the
-person map and profile marts (an order-independent hash per table). Between nights only
-the incremental models carry state, so building the rest once at the end yields what
-nightly full builds would;
+with one day's run repeated. The first night is `portrait run` (a full build,
+published); the nights between run every partitioned incremental model (staged events
+and orders, sessions, session-day rollups); the last night is `portrait run` again: an
+incremental build of everything that must pass the quality gate against the first
+night's publication and publish. A full refresh on the same files must give the same
+rows in every staging model, in the incremental and person-level intermediate models and
+in the person map and profile marts (an order-independent hash per table). Between
+nights only the incremental models carry state, so building the rest on the last night
+yields what nightly full builds would;
 history tables (snapshots, fct_identity_changes, fct_model_runs) differ by design and
 are not compared.
 """
