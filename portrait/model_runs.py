@@ -17,7 +17,7 @@ def latest_runs(warehouse: Path) -> list[dict]:
         return []
     try:
         rows = con.execute("""
-            select model_name, status, fitted_rows, scored_rows, unscored_persons, metrics
+            select model_name, status, fitted_rows, scored_rows, unscored_persons, as_of_date, fit_reason, metrics
             from marts.fct_model_runs
             qualify row_number() over (partition by model_name order by run_at desc) = 1
             order by model_name
@@ -26,7 +26,7 @@ def latest_runs(warehouse: Path) -> list[dict]:
         return []
     finally:
         con.close()
-    keys = ("model_name", "status", "fitted_rows", "scored_rows", "unscored_persons", "metrics")
+    keys = ("model_name", "status", "fitted_rows", "scored_rows", "unscored_persons", "as_of_date", "fit_reason", "metrics")
     return [dict(zip(keys, row)) | {"metrics": json.loads(row[-1])} for row in rows]
 
 
@@ -44,7 +44,8 @@ def describe(run: dict) -> str:
         "churn": lambda: f"{run['scored_rows']} buyers scored, holdout AUC {metrics.get('auc_holdout')} "
                          f"(recency alone {metrics.get('baseline_auc_recency_holdout')})",
     }.get(run["model_name"], lambda: f"{run['scored_rows']} scored")()
-    return f"{run['model_name']}: fitted; {detail}; {run['unscored_persons']} persons unscored"
+    return (f"{run['model_name']}: fitted as of {run['as_of_date']} ({run['fit_reason']}); {detail}; "
+            f"{run['unscored_persons']} persons unscored")
 
 
 def print_model_runs(warehouse: Path, command: str = "portrait build", stream=None) -> None:

@@ -1,6 +1,7 @@
 """The churn model (thin wrapper; logic in portrait.churn.model.fit_churn): a calibrated
 gradient-boosting classifier fitted on the `train` snapshot of `int_churn__snapshots`,
-checked on a time-split holdout. One row per run; `int_predictions__churn` applies it."""
+checked on a time-split holdout. One row, the current fit, refitted on the schedule of
+`portrait.refit`; `int_predictions__churn` applies it."""
 
 from portrait.imports import serial_imports
 
@@ -9,13 +10,19 @@ with serial_imports():
     import json
     import pandas as pd
     from portrait.churn.model import fit_churn
+    from portrait.refit import fit_or_reuse
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
-    snapshots = dbt.ref("int_churn__snapshots").df()
-    fitted = fit_churn(snapshots, seed=int(dbt.config.get("seed")))
+    dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="model_name")
+    settings = {"seed": int(dbt.config.get("seed"))}
     as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
-    return pd.DataFrame([{"model_name": "churn", "fitted_at": fitted_at(), "as_of_date": as_of, "status": fitted.status,
-                          "fitted_rows": int(fitted.metrics["train_rows"]),
-                          "metrics": json.dumps(fitted.metrics), "estimator": fitted.estimator_text()}])
+
+    def fit():
+        fitted = fit_churn(dbt.ref("int_churn__snapshots").df(), seed=settings["seed"])
+        return pd.DataFrame([{"model_name": "churn", "fitted_at": fitted_at(), "as_of_date": as_of,
+                              "status": fitted.status, "fitted_rows": int(fitted.metrics["train_rows"]),
+                              "metrics": json.dumps(fitted.metrics), "estimator": fitted.estimator_text()}])
+
+    return fit_or_reuse(dbt, session, as_of=as_of, settings=settings, fit=fit,
+                        refit_after_days=int(dbt.config.get("refit_after_days")))

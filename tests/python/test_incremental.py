@@ -10,7 +10,8 @@ night's publication and publish. A full refresh on the same files must give the 
 rows in every staging model, in the incremental and person-level intermediate models and
 in the person map and profile marts (an order-independent hash per table). Between
 nights only the incremental models carry state, so building the rest on the last night
-yields what nightly full builds would;
+yields what nightly full builds would (the prediction fits of the first night are a week
+old on the last and so are refitted: `portrait__refit_after_days` is 7);
 history tables (snapshots, fct_identity_changes, fct_model_runs) differ by design and
 are not compared.
 """
@@ -90,6 +91,10 @@ def nightly_increments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     assert (first["status"], last["status"]) == ("published", "published")
     assert last["validation"]["success"], last["validation"]
     assert last["validation"]["previous_run_id"] == first["run_id"]
+    with duckdb.connect(env["PORTRAIT_DB"], read_only=True) as con:  # the weekly refit (portrait.refit)
+        reasons = {model: con.execute(f"select fit_reason from intermediate.int_predictions__{model}_model").fetchone()[0]
+                   for model in ("persona", "ltv", "churn")}
+    assert set(reasons.values()) == {"earlier fit 7 days old (refit after 7)"}, reasons
     incremental_db = Path(env["PORTRAIT_DB"])
 
     full_env = warehouse_env(data / "raw", data / "truth", root / "full")

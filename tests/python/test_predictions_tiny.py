@@ -1,9 +1,10 @@
 """Persona clustering, churn propensity and the model-run log on the warehouse (tiny
 dataset): every person has one value per predictive scheme and tag, the evaluations beat
-their baselines, and `fct_model_runs` logs each fit."""
+their baselines, `fct_model_runs` logs each fit, and fits are reused until they are due."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
-from warehouse_fixtures import Warehouse
+from warehouse_fixtures import Warehouse, portrait
 
 
 def _eval(warehouse: Warehouse, truth: Path, what: str) -> dict:
@@ -121,9 +122,66 @@ def test_too_thin_to_fit_still_builds_and_says_so(tiny_warehouse: Warehouse, tmp
     with duckdb.connect(str(db), read_only=True) as con:
         statuses = dict(con.execute("select model_name, status from marts.fct_model_runs "
                                     "where as_of_date = date '2024-01-10'").fetchall())
+        reasons = {row[0] for row in con.execute("select fit_reason from marts.fct_model_runs "
+                                                 "where as_of_date = date '2024-01-10'").fetchall()}
         values = con.execute("select distinct persona_segment, ltv_tier, churn_risk_band from marts.dim_person").fetchall()
         tags = con.execute("select distinct tag_value from marts.fct_person_tags "
                            "where tag_code in ('persona', 'ltv_tier', 'churn_risk_band')").fetchall()
     assert statuses == {"persona": "too_thin", "ltv": "too_thin", "churn": "too_thin"}
+    assert reasons == {f"as-of date moved back {(dt.date(2026, 6, 30) - dt.date(2024, 1, 10)).days} days"}
     assert values == [("unscored", "unscored", "unscored")]
     assert tags == [("unscored",)]
+
+
+FIT_MODELS = ["int_predictions__persona_model", "int_predictions__ltv_model", "int_predictions__churn_model"]
+
+
+def _fits(db: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {name: con.execute(f"select count(*), max(fitted_at), max(as_of_date)::date::varchar, max(fit_reason) "
+                                  f"from intermediate.{name}").fetchone()
+                for name in FIT_MODELS}
+
+
+def test_a_current_fit_is_reused_and_an_old_one_refitted(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
+    """The nightly schedule of `portrait.refit`: a build within `portrait__refit_after_days`
+    (7) of the fit scores with the stored fit and logs no new run; a week later, or on
+    `--full-refresh`, the model is fitted again and says why."""
+    db = tmp_path / "refit.duckdb"
+    db.write_bytes(tiny_warehouse.db.read_bytes())
+    env = {**tiny_warehouse.env, "PORTRAIT_DB": str(db),
+           "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+    before = _fits(db)
+    assert all(fit[0] == 1 and fit[3] == "no earlier fit" for fit in before.values()), before
+    as_of = dt.date.fromisoformat(before["int_predictions__persona_model"][2])
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs_before = con.execute("select count(*) from marts.fct_model_runs").fetchone()[0]
+
+    def dbt_run(*args: str, as_of_date: dt.date) -> None:
+        result = portrait(["build", "-s", "int_profile__as_of_date", *args,
+                           "--vars", f'{{portrait__as_of_date: "{as_of_date}"}}'], env)
+        assert result.returncode == 0, result.stdout[-3000:]
+
+    # three days later: every fit is reused, predictions are scored again, nothing new is logged
+    scoring = ["int_predictions__persona", "int_predictions__ltv", "int_predictions__churn", "fct_model_runs"]
+    dbt_run(*FIT_MODELS, *scoring, as_of_date=as_of + dt.timedelta(days=3))
+    assert _fits(db) == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_model_runs").fetchone()[0] == runs_before
+        assert con.execute("select count(*) from intermediate.int_predictions__ltv").fetchone()[0] > 0
+
+    # a week after the fit: refitted, as of the new date, and logged with its reason
+    week_later = as_of + dt.timedelta(days=7)
+    dbt_run("int_predictions__persona_model", "fct_model_runs", as_of_date=week_later)
+    persona = _fits(db)["int_predictions__persona_model"]
+    assert persona[0] == 1 and persona[1] > before["int_predictions__persona_model"][1]
+    assert persona[2:] == (str(week_later), "earlier fit 7 days old (refit after 7)")
+    with duckdb.connect(str(db), read_only=True) as con:
+        logged = con.execute("select as_of_date::varchar, fit_reason from marts.fct_model_runs "
+                             "where model_name = 'persona' order by run_at desc limit 1").fetchone()
+    assert logged == (str(week_later), "earlier fit 7 days old (refit after 7)")
+
+    # --full-refresh always refits
+    dbt_run("int_predictions__persona_model", "--full-refresh", as_of_date=week_later)
+    refreshed = _fits(db)["int_predictions__persona_model"]
+    assert refreshed[1] > persona[1] and refreshed[3] == "no earlier fit"

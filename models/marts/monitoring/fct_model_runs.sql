@@ -1,8 +1,9 @@
-{# One row per Python model per run (interfaces.md): what each prediction model fitted,
-   on how many rows, how many persons it scored, and its validation figures (`metrics`,
-   JSON text), so a drop in quality shows in BI. A history table: each `dbt build`
-   appends its runs (incremental, keyed by the fit's own time, so rebuilding this model
-   without a new fit adds nothing). `--full-refresh` keeps the history (full_refresh:
+{# One row per prediction model run, that is per fit (interfaces.md): what each model
+   fitted, on how many rows, why (`fit_reason`), how many persons the build that fitted it
+   scored, and its validation figures (`metrics`, JSON text), so a drop in quality shows in
+   BI. A history table: each `dbt build` that refits a model appends its run (incremental,
+   keyed by the fit's own time, so a build reusing a current fit (`portrait__refit_after_days`)
+   adds nothing). `--full-refresh` keeps the history (full_refresh:
    false); drop the table to start it over. #}
 {{ config(
     materialized='incremental',
@@ -25,7 +26,8 @@ fits as (
             as_of_date,
             status,
             cast(fitted_rows as bigint) as fitted_rows,
-            metrics
+            metrics,
+            fit_reason
         from {{ ref('int_predictions__' ~ model ~ '_model') }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -59,7 +61,8 @@ final as (
         fits.fitted_rows,
         cast(scored.scored_rows as bigint) as scored_rows,
         cast(persons.persons - scored.scored_rows as bigint) as unscored_persons,
-        '{{ invocation_id }}' as invocation_id
+        '{{ invocation_id }}' as invocation_id,
+        fits.fit_reason
     from fits
     inner join scored on fits.model_name = scored.model_name
     cross join persons
