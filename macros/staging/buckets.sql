@@ -16,21 +16,72 @@
     end
 {%- endmacro %}
 
-{#- The bucket of a row of a base model's `typed_rows` (columns of `bucket_columns`).
+{#- The last CTEs of a base model: `final`, every row of `rows_cte` (columns of
+    `bucket_columns`, the CTE materialised: see `materialized_cte`) with its `row_bucket`.
     Versions of one key are ordered by `arrived_at` (NULL for lines, which arrive with
-    their parent: then file name and row position alone decide). Computed in the last
-    step, over the typed columns only: the window then carries no raw text (the raw
-    columns are several times wider), which halves its cost on the event table. -#}
-{% macro row_bucket(key_columns, erased_condition='false') -%}
-    case
-        when {{ erased_condition }} then 'erased'
-        when quarantine_reason is not null then 'quarantined'
-        when row_number() over (
-            partition by {{ key_columns | join(', ') }}, (quarantine_reason is null)
-            order by arrived_at desc, _source_file desc, _source_row desc
-        ) > 1 then 'duplicate'
-        else 'staged'
-    end
+    their parent: then file name and row position alone decide).
+
+    Profiled (bench/README.md, "Profiles"): one `row_number()` window over every row carried
+    the whole row through DuckDB's sort, 74 % of `base_app__events`. Nearly all keys arrive
+    once, so only the rows of keys with several valid (or several quarantined) copies are
+    ranked, on a narrow projection, and the ranks joined back by file and row position.
+    Only valid rows compete (a quarantined row is `quarantined` whatever its copies). -#}
+{% macro bucketed_rows(rows_cte, key_columns, erased_condition='false') -%}
+{%- set keys = key_columns -%}
+    {{ rows_cte }}_repeated_keys as (
+        select {{ keys | join(', ') }}
+        from {{ rows_cte }}
+        where quarantine_reason is null
+        group by {{ keys | join(', ') }}
+        having count(*) > 1
+    ),
+
+    {{ rows_cte }}_copy_ranks as (
+        select
+            copies._source_file as ranked_file,
+            copies._source_row as ranked_row,
+            row_number() over (
+                partition by {% for key in keys %}copies.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+                order by copies.arrived_at desc, copies._source_file desc, copies._source_row desc
+            ) as copy_rank
+        from {{ rows_cte }} as copies
+        inner join {{ rows_cte }}_repeated_keys as repeated_keys
+            on
+                {% for key in keys -%}
+                    copies.{{ key }} is not distinct from repeated_keys.{{ key }}
+                    {%- if not loop.last %} and{% endif %}
+                {% endfor -%}
+        where copies.quarantine_reason is null
+    ),
+
+    final as (
+        select
+            {{ rows_cte }}.*,
+            case
+                when {{ erased_condition }} then 'erased'
+                when {{ rows_cte }}.quarantine_reason is not null then 'quarantined'
+                when copy_ranks.copy_rank > 1 then 'duplicate'
+                else 'staged'
+            end as row_bucket
+        from {{ rows_cte }}
+        left join {{ rows_cte }}_copy_ranks as copy_ranks
+            on
+                {{ rows_cte }}._source_file = copy_ranks.ranked_file
+                and {{ rows_cte }}._source_row = copy_ranks.ranked_row
+    )
+{%- endmacro %}
+
+{#- `materialized` on DuckDB, where a CTE read several times (as `bucketed_rows` reads its
+    rows) is otherwise computed once per reference; nothing elsewhere. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'portrait')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+{%- endmacro %}
+
+{% macro duckdb__materialized_cte() -%}
+    materialized
 {%- endmacro %}
 
 {#- The columns every base model's typed rows end with: arrival, provenance, the

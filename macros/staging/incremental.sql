@@ -138,13 +138,13 @@
             )
     ),
 
-    candidates as (
+    candidates as {{ materialized_cte() }} (
         select * from incremental_new_rows
         union all
         select * from incremental_kept
     )
     {%- else -%}
-    candidates as (
+    candidates as {{ materialized_cte() }} (
         select * from {{ typed_cte }}
     )
     {%- endif -%}

@@ -42,7 +42,7 @@ checked as (
         on parsed.{{ parent_key }} = valid_parents.{{ parent_key }}
 ),
 
-typed_rows as (
+typed_rows as {{ materialized_cte() }} (
     select
         {{ parent_key }},
         line_no,
@@ -57,12 +57,7 @@ typed_rows as (
     from checked
 ),
 
-final as (
-    select
-        *,
-        {{ row_bucket([parent_key, 'line_no']) }} as row_bucket
-    from typed_rows
-)
+{{ bucketed_rows('typed_rows', [parent_key, 'line_no']) }}
 
 select * from final
 {%- endmacro %}

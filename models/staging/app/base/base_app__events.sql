@@ -77,11 +77,6 @@ typed_rows as (
 
 {{ incremental_candidates('typed_rows') }},
 
-final as (
-    select
-        *,
-        {{ row_bucket(['event_id']) }} as row_bucket
-    from candidates
-)
+{{ bucketed_rows('candidates', ['event_id']) }}
 
 select * from final

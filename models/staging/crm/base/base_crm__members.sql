@@ -67,11 +67,6 @@ typed_rows as (
     from checked
 ),
 
-final as (
-    select
-        *,
-        {{ row_bucket(['member_id']) }} as row_bucket
-    from typed_rows
-)
+{{ bucketed_rows('typed_rows', ['member_id']) }}
 
 select * from final

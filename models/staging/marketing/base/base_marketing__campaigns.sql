@@ -49,11 +49,6 @@ typed_rows as (
     from checked
 ),
 
-final as (
-    select
-        *,
-        {{ row_bucket(['campaign_id']) }} as row_bucket
-    from typed_rows
-)
+{{ bucketed_rows('typed_rows', ['campaign_id']) }}
 
 select * from final

@@ -59,11 +59,6 @@ typed_rows as (
     from checked
 ),
 
-final as (
-    select
-        *,
-        {{ row_bucket(['txn_id']) }} as row_bucket
-    from typed_rows
-)
+{{ bucketed_rows('typed_rows', ['txn_id']) }}
 
 select * from final

@@ -55,11 +55,6 @@ typed_rows as (
     from checked
 ),
 
-final as (
-    select
-        *,
-        {{ row_bucket(['request_id']) }} as row_bucket
-    from typed_rows
-)
+{{ bucketed_rows('typed_rows', ['request_id']) }}
 
 select * from final

@@ -51,11 +51,6 @@ typed_rows as (
     from checked
 ),
 
-final as (
-    select
-        *,
-        {{ row_bucket(['account_id']) }} as row_bucket
-    from typed_rows
-)
+{{ bucketed_rows('typed_rows', ['account_id']) }}
 
 select * from final

@@ -71,11 +71,6 @@ typed_rows as (
 
 {{ incremental_candidates('typed_rows') }},
 
-final as (
-    select
-        *,
-        {{ row_bucket(['order_id']) }} as row_bucket
-    from candidates
-)
+{{ bucketed_rows('candidates', ['order_id']) }}
 
 select * from final

@@ -54,11 +54,6 @@ typed_rows as (
     from checked
 ),
 
-final as (
-    select
-        *,
-        {{ row_bucket(['openid']) }} as row_bucket
-    from typed_rows
-)
+{{ bucketed_rows('typed_rows', ['openid']) }}
 
 select * from final
