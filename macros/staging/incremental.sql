@@ -138,13 +138,13 @@
             )
     ),
 
-    candidates as {{ materialized_cte() }} (
+    candidates as (
         select * from incremental_new_rows
         union all
         select * from incremental_kept
     )
     {%- else -%}
-    candidates as {{ materialized_cte() }} (
+    candidates as (
         select * from {{ typed_cte }}
     )
     {%- endif -%}

@@ -42,7 +42,7 @@ checked as (
         on parsed.{{ parent_key }} = valid_parents.{{ parent_key }}
 ),
 
-typed_rows as {{ materialized_cte() }} (
+typed_rows as (
     select
         {{ parent_key }},
         line_no,
