@@ -1,7 +1,8 @@
 {# One row per person — the table a BI tool opens first: masked contact, demographics,
    key metrics, the current segment of every scheme, the person's most distinctive tags,
    how many identifiers of each type resolve to them, the channels they were seen in
-   and when. No raw PII: contacts are masked, identifiers only counted. #}
+   and when, and whether they may be contacted on each marketing channel
+   (`int_privacy__consent`). No raw PII: contacts are masked, identifiers only counted. #}
 {%- set types = identifier_types() %}
 {%- set channels = {
     'crm': ['crm_members'],
@@ -52,6 +53,10 @@ personas as (
 
 churn as (
     select * from {{ ref('int_predictions__churn') }}
+),
+
+consent as (
+    select * from {{ ref('int_privacy__consent') }}
 ),
 
 latest_contacts as (
@@ -110,6 +115,20 @@ top_tags as (
     group by person_id
 ),
 
+consent_pivoted as (
+    select
+        {% for channel in consent_channels() -%}
+            {{ dbt.bool_or("channel = '" ~ channel ~ "' and is_contactable") }} as is_contactable_{{ channel }},
+            max(case when channel = '{{ channel }}' then not_contactable_reason end)
+                as {{ channel }}_not_contactable_reason,
+            max(case when channel = '{{ channel }}' then not_contactable_since end)
+                as {{ channel }}_not_contactable_since,
+        {% endfor -%}
+        person_id
+    from consent
+    group by person_id
+),
+
 identifiers as (
     select
         person_id,
@@ -159,7 +178,13 @@ final as (
             identifiers.is_seen_in_{{ channel }},
         {% endfor -%}
         identifiers.first_seen_at,
-        identifiers.last_seen_at
+        identifiers.last_seen_at,
+        {% for channel in consent_channels() -%}
+            consent_pivoted.is_contactable_{{ channel }},
+            consent_pivoted.{{ channel }}_not_contactable_reason,
+            consent_pivoted.{{ channel }}_not_contactable_since
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from identifiers
     left join contacts on identifiers.person_id = contacts.person_id
     left join metrics on identifiers.person_id = metrics.person_id
@@ -168,6 +193,7 @@ final as (
     left join ltv on identifiers.person_id = ltv.person_id
     left join personas on identifiers.person_id = personas.person_id
     left join churn on identifiers.person_id = churn.person_id
+    left join consent_pivoted on identifiers.person_id = consent_pivoted.person_id
 )
 
 select * from final
