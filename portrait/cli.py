@@ -203,6 +203,25 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_privacy_scan(args: argparse.Namespace) -> int:
+    from portrait.privacy import print_scan, scan
+
+    db = None if args.no_db else Path(args.db) if args.db else paths.publish_path()
+    truth = Path(args.truth) if args.truth else paths.truth_dir()
+    try:
+        result = scan(db, truth, Path(args.parquet) if args.parquet else None, progress=not args.quiet)
+    except FileNotFoundError as exc:
+        print(f"portrait privacy scan: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.as_dict(), default=str))
+    else:
+        print_scan(result)
+    if result.found:
+        return 1
+    return 2 if result.errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portrait",
@@ -312,6 +331,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="print what the warehouse holds and what to query first")
     summary.set_defaults(func=cmd_summary)
+
+    privacy = sub.add_parser("privacy", help="PII checks on what the warehouse publishes")
+    privacy_sub = privacy.add_subparsers(dest="what", required=True, metavar="WHAT")
+    privacy_scan = privacy_sub.add_parser(
+        "scan",
+        help="search a DuckDB file (default: the published file) for the generator's phones and e-mails",
+        description=(
+            "Load the generator's phones and e-mails (canonical values of TRUTH/identity.parquet) and search "
+            "every column of every table and view of the DuckDB file, and of every Parquet file under --parquet, "
+            "for them: phone- and e-mail-shaped tokens in text (also inside longer text, behind +86, with "
+            "separators, in any case), and phones stored as numbers. Prints the columns where any was found "
+            "(values masked). Exit status 0 when none is found, 1 when any is, 2 when something could not be "
+            "scanned. Progress goes to stderr."
+        ),
+    )
+    privacy_scan.add_argument("--db", default=None, help="DuckDB file to scan (default: PORTRAIT_PUBLISH_DB)")
+    privacy_scan.add_argument("--no-db", action="store_true", help="scan only the Parquet files of --parquet")
+    privacy_scan.add_argument("--parquet", default=None,
+                              help="also scan every Parquet file under this folder (e.g. the published exports)")
+    privacy_scan.add_argument("--truth", default=None,
+                              help="the generator's truth folder with identity.parquet (default: PORTRAIT_TRUTH_DIR)")
+    privacy_scan.add_argument("--quiet", action="store_true", help="no progress bar")
+    privacy_scan.add_argument("--json", action="store_true", help="print one JSON object")
+    privacy_scan.set_defaults(func=cmd_privacy_scan)
 
     bench = sub.add_parser(
         "bench",

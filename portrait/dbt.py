@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -53,7 +54,21 @@ def run_dbt(
         full_env["DBT_TARGET_PATH"] = str(work_dir / "target")
         full_env["DBT_LOG_PATH"] = str(work_dir / "logs")
     Path(full_env["PORTRAIT_DB"]).parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
+    # Files dbt creates (the private warehouse holds PII) are owner-only: umask 077 for the child.
+    previous_umask = os.umask(0o077)
+    try:
+        result = _run(args, full_env, project_dir, capture, output_to_stderr, die_with_parent)
+    finally:
+        os.umask(previous_umask)
+    if check and result.returncode != 0:
+        detail = (result.stdout or "")[-6000:] + (result.stderr or "")[-3000:] if capture else ""
+        raise RuntimeError(f"dbt {' '.join(args)} failed with exit code {result.returncode}\n{detail}")
+    return result
+
+
+def _run(args: list[str], full_env: dict[str, str], project_dir: Path | None, capture: bool,
+         output_to_stderr: bool, die_with_parent: bool) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [dbt_executable(), *args],
         cwd=project_dir or PROJECT_DIR,
         env=full_env,
@@ -62,10 +77,6 @@ def run_dbt(
         **({"stdout": sys.stderr} if output_to_stderr and not capture else {}),
         preexec_fn=_die_with_parent if die_with_parent and sys.platform.startswith("linux") else None,
     )
-    if check and result.returncode != 0:
-        detail = (result.stdout or "")[-6000:] + (result.stderr or "")[-3000:] if capture else ""
-        raise RuntimeError(f"dbt {' '.join(args)} failed with exit code {result.returncode}\n{detail}")
-    return result
 
 
 __all__ = ["run_dbt", "dbt_executable"]

@@ -45,8 +45,9 @@ def ensure_hash_key(create: bool = True) -> str:
             f"PORTRAIT_HASH_KEY is not set and {HASH_KEY_FILE} does not exist: run `make demo` once"
         )
     key = secrets.token_hex(32)
-    HASH_KEY_FILE.write_text(key + "\n")
-    HASH_KEY_FILE.chmod(0o600)
+    # owner-only from its creation (no moment readable by others)
+    with os.fdopen(os.open(HASH_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(key + "\n")
     print(
         f"portrait: created a new identifier hash key in {HASH_KEY_FILE} (git-ignored; keep it "
         "secret and keep it: changing it changes every identifier hash)",

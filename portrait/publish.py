@@ -141,10 +141,11 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
-def switch_exports(root: Path, version_dir: Path) -> None:
+def switch_exports(root: Path, version_dir: Path, keep_previous: bool = True) -> None:
     """Point `root/current` at `version_dir` atomically (a new link renamed over the old
     one), then delete every run folder but the new one and the one `current` pointed at
-    before (readers may still be in it), including folders of runs killed mid-swap."""
+    before (readers may still be in it; not kept when `keep_previous` is false, as after an
+    erasure), including folders of runs killed mid-swap."""
     current = root / "current"
     previous = os.readlink(current) if current.is_symlink() else None
     link_tmp = root / f".current.{os.getpid()}"
@@ -154,7 +155,7 @@ def switch_exports(root: Path, version_dir: Path) -> None:
     fsync(root)
     for folder in root.iterdir():
         if folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(".") \
-                and folder.name not in (version_dir.name, previous):
+                and folder.name not in (version_dir.name, previous if keep_previous else None):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -1,7 +1,9 @@
 """`portrait run`: the nightly entry point, write–audit–publish.
 
 1. copy the private warehouse (`PORTRAIT_DB`) to a working file beside it;
-2. `dbt build` there (incremental unless `--full-refresh`; every dbt test runs);
+2. `dbt build` there (incremental unless `--full-refresh`; every dbt test runs); when
+   the build listed new erasure entries, build again so they take effect, then rewrite
+   the working file into a fresh one so no freed block keeps an erased person's data;
 3. validate the marts with the Great Expectations suite (`portrait.quality`) against the
    previous publication;
 4. write the new published file and Parquet exports (`portrait.publish`);
@@ -102,6 +104,7 @@ class RunReport:
     private_db: str | None = None
     publish_db: str | None = None
     exports: str | None = None
+    erasure: dict | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -208,6 +211,63 @@ def _as_of_date(db: Path) -> str | None:
     return rows[0][0] if rows else None
 
 
+SUPPRESSION_LIST = "privacy.privacy_suppression_list"
+# Builds one run may make while erasures still take effect (each usually settles in two).
+MAX_BUILDS = 3
+
+
+def _suppression_entries(db: Path) -> int:
+    """Entries in the suppression list (0 before the first build made it)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(f"select count(*) from {SUPPRESSION_LIST}").fetchall()
+    except duckdb.CatalogException:
+        return 0
+    finally:
+        con.close()
+    return int(rows[0][0])
+
+
+def _compact(db: Path) -> None:
+    """Rewrite `db` into a fresh file: deleted rows and dropped tables leave their data in
+    free blocks of a DuckDB file until reused, so after an erasure the file is copied,
+    table by table, into a new one that holds only live data (measured: the old file still
+    held an erased member id; the copy does not)."""
+    fresh = db.with_name(db.name + ".compact")
+    _remove(fresh)
+    con = duckdb.connect()
+    previous_umask = os.umask(0o077)  # the copy holds PII: owner-only from its creation
+    try:
+        con.execute(f"attach '{db}' as source_db (read_only)").fetchall()
+        con.execute(f"attach '{fresh}' as fresh_db").fetchall()
+        con.execute("copy from database source_db to fresh_db").fetchall()
+        con.execute("detach fresh_db").fetchall()
+        con.execute("detach source_db").fetchall()
+    finally:
+        con.close()
+        os.umask(previous_umask)
+    os.chmod(fresh, 0o600)
+    os.replace(fresh, db)
+    fsync(db)
+
+
+def _ledger(db: Path) -> set[tuple[str, str]]:
+    """(request id, hash key id) of every erasure `audit_erasures` records as applied in
+    `db` (a private warehouse, schema `marts`, or a publication, schema `main`)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for table in ("marts.audit_erasures", "main.audit_erasures"):
+            try:
+                rows = con.execute(f"select distinct erasure_request_id, hash_key_id from {table} "
+                                   "where status = 'applied'").fetchall()
+            except duckdb.CatalogException:
+                continue
+            return {tuple(row) for row in rows}
+        return set()
+    finally:
+        con.close()
+
+
 def _write_report(files: RunFiles, report: RunReport) -> Path:
     files.reports.mkdir(parents=True, exist_ok=True)
     path = files.reports / f"{report.run_id}.json"
@@ -224,7 +284,7 @@ def new_run_id() -> str:
 def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, RunReport]:
     """Build, validate and publish; returns (exit code, report)."""
     from portrait.dbt import run_dbt
-    from portrait.quality import validate_warehouse
+    from portrait.quality import Tolerances, validate_warehouse
 
     files = RunFiles(paths.warehouse_path().resolve(), paths.publish_path().resolve(), new_run_id())
     report = RunReport(
@@ -264,13 +324,37 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
                 args += ["--vars", json.dumps({"portrait__as_of_date": as_of.isoformat()})]
             if full_refresh:
                 args.append("--full-refresh")
-            _say(f"[2/5] dbt {' '.join(args)} on the working file")
-            result = run_dbt(args, env={"PORTRAIT_DB": str(files.work)}, check=False, die_with_parent=True,
-                             output_to_stderr=True)
-            if result.returncode != 0:
-                raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
-            _checkpoint(files.work)
-            os.chmod(files.work, 0o600)  # staging holds PII: owner-only, also on a first build
+            entries_before = _suppression_entries(files.work) if files.work.exists() else 0
+            entries = entries_before
+            for build in range(1, MAX_BUILDS + 1):
+                _say(f"[2/5] dbt {' '.join(args)} on the working file"
+                     + ("" if build == 1 else f" (build {build}: erasures listed by the last build take effect)"))
+                result = run_dbt(args, env={"PORTRAIT_DB": str(files.work)}, check=False, die_with_parent=True,
+                                 output_to_stderr=True)
+                if result.returncode != 0:
+                    raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
+                _checkpoint(files.work)
+                os.chmod(files.work, 0o600)  # staging holds PII: owner-only, also on a first build
+                listed = _suppression_entries(files.work)
+                if listed == entries:
+                    break
+                _say(f"erasure: {listed - entries} new suppression entries")
+                entries = listed
+                # Later builds only bring the already-built layers up to date.
+                args = [arg for arg in args if arg != "--full-refresh"]
+            else:
+                raise RunFailed(f"erasures still listed new entries after {MAX_BUILDS} builds; see {SUPPRESSION_LIST}")
+            # Erasures applied since the last publication (this run's, or those of a plain
+            # `dbt build` or of a run killed between its swaps): what the published files,
+            # the exports and the freed blocks of the private file may still hold.
+            applied = _ledger(files.work) - (_ledger(files.publish) if files.publish.exists() else set())
+            report.erasure = {"new_entries": entries - entries_before, "builds": build,
+                              "newly_applied_requests": len({request for request, _ in applied}), "compacted": False}
+            if applied or entries > entries_before:
+                _say(f"erasure: {report.erasure['newly_applied_requests']} request(s) applied since the last "
+                     "publication; rewriting the working file so no freed block keeps erased data")
+                _compact(files.work)
+                report.erasure["compacted"] = True
             report.as_of_date = _as_of_date(files.work) or report.as_of_date
             done(started)
 
@@ -279,7 +363,8 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             _say("[3/5] validating the marts (Great Expectations)"
                  + (f" against the previous publication {files.publish.name}" if previous else
                     ": no previous publication, checks relative to it are skipped"))
-            validation = validate_warehouse(files.work, previous)
+            validation = validate_warehouse(
+                files.work, previous, Tolerances(history_may_shrink=bool(report.erasure["compacted"])))
             report.validation = validation
             done(started)
             if not validation["success"]:
@@ -313,7 +398,10 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             fsync(files.publish.parent)
             version_dir = files.exports / files.run_id
             os.replace(files.exports_partial, version_dir)
-            switch_exports(files.exports, version_dir)
+            erased = bool(report.erasure and report.erasure["compacted"])
+            switch_exports(files.exports, version_dir, keep_previous=not erased)
+            if erased and files.failed.exists():
+                _remove(files.failed)  # an older failed build may still hold the erased persons
             report.exports = str(files.exports / "current")
             done(started)
             report.status = "published"

@@ -38,3 +38,9 @@
     )
     {%- endif -%}
 {%- endmacro %}
+
+{#- The staged events that belong to a visitor (a non-placeholder device or anonymous id):
+    the events `int_events_sessionized` cuts into sessions. -#}
+{% macro visitor_condition() -%}
+    (device_id is not null and not is_device_id_placeholder) or (anonymous_id is not null and not is_anonymous_id_placeholder)
+{%- endmacro %}

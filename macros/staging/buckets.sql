@@ -19,25 +19,64 @@
 {#- The last CTEs of a base model: `final`, every row of `rows_cte` (columns of
     `bucket_columns`) with its `row_bucket`. Versions of one key are ordered by `arrived_at`
     (NULL for lines, which arrive with their parent: then file name and row position alone
-    decide). Only valid rows compete (a quarantined row is `quarantined` whatever its copies).
+    decide). Only valid rows compete (a quarantined or erased row is never a key's
+    latest version).
 
     Profiled (bench/README.md, "Profiles and fixes"): one `row_number()` window over every
     row carried the whole row through DuckDB's sort (5.4 s of operator time in a 7.3 s
     `base_app__events` on small). Nearly all keys arrive once, so only the valid rows of
     keys with several valid copies are ranked, on a narrow projection, and the ranks joined
     back by file and row position. The rows are read three times, so they are taken into
-    one materialised CTE first (`materialized_cte`). -#}
-{% macro bucketed_rows(rows_cte, key_columns, erased_condition='false') -%}
+    one materialised CTE first (`materialized_cte`).
+
+    `erasure` (`erasure_spec`, macros/privacy/erasure.sql): the identifier columns checked
+    against the suppression list. A row carrying a suppressed identifier, or arriving
+    with an `erasure_request_id` already (a line of an erased order, a held erased row),
+    is `erased` and written with every column NULL but the provenance; without entries in
+    the list (or without `erasure`) this costs nothing. -#}
+{% macro bucketed_rows(rows_cte, key_columns, erasure=none) -%}
 {%- set keys = key_columns -%}
 {%- set rows = rows_cte ~ '_to_bucket' -%}
+{%- set entries = suppression_entries() if erasure else none -%}
+{%- set column_by_column = execute and not is_unit_test() -%}
+{#- The erasing request of a row: found here when the list has entries, else only
+    carried in (lines, held erased rows). -#}
+{%- set erased_id = 'erased.erasure_request_id' if entries is not none else rows ~ '.erasure_request_id' -%}
     {{ rows }} as {{ materialized_cte() }} (
         select * from {{ rows_cte }}
     ),
 
+    {%- if entries is not none %}
+
+    {{ rows_cte }}_erased as (
+        select _source_file, _source_row, min(erasure_request_id) as erasure_request_id
+        from (
+            select _source_file, _source_row, erasure_request_id
+            from {{ rows }}
+            where erasure_request_id is not null
+            union all
+            {{ erasure_matches(rows, erasure, entries) }}
+        ) as erased_rows
+        group by _source_file, _source_row
+    ),
+
+    {{ rows_cte }}_scrubbed as (
+        {{ erasure_matches(rows, erasure, entries, scrub=true) }}
+    ),
+    {%- endif %}
+
     {{ rows_cte }}_repeated_keys as (
         select {{ keys | join(', ') }}
         from {{ rows }}
-        where quarantine_reason is null
+        where
+            quarantine_reason is null
+            and erasure_request_id is null
+            {%- if entries is not none %}
+            and not exists (
+                select 1 from {{ rows_cte }}_erased as erased
+                where erased._source_file = {{ rows }}._source_file and erased._source_row = {{ rows }}._source_row
+            )
+            {%- endif %}
         group by {{ keys | join(', ') }}
         having count(*) > 1
     ),
@@ -57,19 +96,55 @@
                     copies.{{ key }} is not distinct from repeated_keys.{{ key }}
                     {%- if not loop.last %} and{% endif %}
                 {% endfor -%}
-        where copies.quarantine_reason is null
+        {%- if entries is not none %}
+        left join {{ rows_cte }}_erased as erased
+            on copies._source_file = erased._source_file and copies._source_row = erased._source_row
+        {%- endif %}
+        where
+            copies.quarantine_reason is null
+            and copies.erasure_request_id is null
+            {%- if entries is not none %}
+            and erased._source_file is null
+            {%- endif %}
     ),
 
     final as (
         select
+            {%- if not column_by_column %}
             {{ rows }}.*,
+            {%- else %}
+            {%- set scrubbed = [] %}
+            {%- for identifier in (erasure.identifiers if entries is not none else []) if identifier.get('scrub', false) %}
+                {%- do scrubbed.append(identifier.column) %}
+            {%- endfor %}
+            {%- for column in erased_row_columns() if column not in ('row_bucket', 'erasure_request_id') %}
+                {%- if column in erased_row_kept_columns() %}
+            {{ rows }}.{{ column }},
+                {%- elif column in scrubbed %}
+            case when {{ erased_id }} is null and scrubbed._source_file is null then {{ rows }}.{{ column }} end as {{ column }},
+                {%- else %}
+            case when {{ erased_id }} is null then {{ rows }}.{{ column }} end as {{ column }},
+                {%- endif %}
+            {%- endfor %}
+            {{ erased_id }} as erasure_request_id,
+            {%- endif %}
             case
-                when {{ erased_condition }} then 'erased'
+                when {{ erased_id }} is not null then 'erased'
                 when {{ rows }}.quarantine_reason is not null then 'quarantined'
                 when copy_ranks.copy_rank > 1 then 'duplicate'
                 else 'staged'
             end as row_bucket
         from {{ rows }}
+        {%- if entries is not none %}
+        left join {{ rows_cte }}_erased as erased
+            on
+                {{ rows }}._source_file = erased._source_file
+                and {{ rows }}._source_row = erased._source_row
+        left join {{ rows_cte }}_scrubbed as scrubbed
+            on
+                {{ rows }}._source_file = scrubbed._source_file
+                and {{ rows }}._source_row = scrubbed._source_row
+        {%- endif %}
         left join {{ rows_cte }}_copy_ranks as copy_ranks
             on
                 {{ rows }}._source_file = copy_ranks.ranked_file
@@ -92,11 +167,13 @@
 {%- endmacro %}
 
 {#- The columns every base model's typed rows end with: arrival, provenance, the
-    quarantine reason, the raw row as JSON (quarantined rows only) and the raw key.
+    quarantine reason, the raw row as JSON (quarantined rows only), the raw key and the
+    erasure request that erased the row (`erasure_request_id`: NULL here but for lines,
+    which inherit their parent's; set by `bucketed_rows`).
     Selected from a CTE holding the `raw_` columns and `quarantine_reason`.
     `arrival_column`: the parsed arrival column (`none` for lines); `raw_key`: an
     expression over the raw columns (the business key as delivered). -#}
-{% macro bucket_columns(source_name, table_name, arrival_column, raw_key) -%}
+{% macro bucket_columns(source_name, table_name, arrival_column, raw_key, erasure_request_id=none) -%}
         {{ arrival_column if arrival_column else 'cast(null as ' ~ dbt.type_timestamp() ~ ')' }} as arrived_at,
         _source_file,
         _source_row,
@@ -105,7 +182,8 @@
             when quarantine_reason is not null
                 then {{ raw_row_json(source_name, table_name) }}
         end as raw_row_json,
-        {{ raw_key }} as raw_key
+        {{ raw_key }} as raw_key,
+        {{ erasure_request_id or 'cast(null as ' ~ dbt.type_string() ~ ')' }} as erasure_request_id
 {%- endmacro %}
 
 {#- A composite business key as delivered, e.g. `O123|2` for order `O123`, line 2. -#}

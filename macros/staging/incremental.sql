@@ -50,6 +50,9 @@
     {%- if '_partition_date' not in columns -%}
         {{ exceptions.raise_compiler_error(this ~ " was built before it became incremental (no _partition_date column): run once with --full-refresh (portrait run --full-refresh)") }}
     {%- endif -%}
+    {%- if 'erasure_request_id' not in columns -%}
+        {{ exceptions.raise_compiler_error(this ~ " was built before erasure (no erasure_request_id column): run once with --full-refresh (portrait run --full-refresh)") }}
+    {%- endif -%}
     {{ return(columns) }}
 {%- endmacro %}
 
@@ -116,16 +119,37 @@
 {#- CTEs ending in `candidates`: the rows of `typed_cte` (the rows of
     `incremental_source`, parsed) that this run buckets. Full build: all of them.
     Incremental: the new rows and the rows already held for the partitions they touch
-    (minus those re-read). -#}
-{% macro incremental_candidates(typed_cte) -%}
+    (minus those re-read); with `erasure` (the model's `erasure_spec`), also every
+    partition holding a row of an erasure the ledger does not yet record as applied, so
+    a request reaches rows delivered long ago. -#}
+{% macro incremental_candidates(typed_cte, erasure=none) -%}
     {%- if is_incremental_run() -%}
     {%- set column_list = incremental_held_columns() | join(', ') -%}
     incremental_new_rows as (
         select {{ column_list }} from {{ typed_cte }}
     ),
 
+    {%- set unapplied = suppression_entries(unapplied_only=true) if erasure else none %}
+    {%- if unapplied is not none %}
+
+    incremental_erased_held as (
+        {{ erasure_matches(this, erasure, unapplied) }}
+        union all
+        {{ erasure_matches(this, erasure, unapplied, scrub=true) }}
+    ),
+    {%- endif %}
+
     incremental_touched as (
+        {%- if unapplied is none %}
         select _partition_date from incremental_new_rows group by _partition_date
+        {%- else %}
+        select _partition_date from incremental_new_rows
+        union
+        select held._partition_date
+        from {{ this }} as held
+        inner join incremental_erased_held as erased_held
+            on held._source_file = erased_held._source_file and held._source_row = erased_held._source_row
+        {%- endif %}
     ),
 
     incremental_kept as (
@@ -159,9 +183,10 @@
     summing `held_fingerprint`; by default the same columns and partition); that
     partition is in `incremental_since` (NULL when nothing changed: no rows). No state
     is kept between runs: a failed or repeated run is caught up by the next.
-    A partition that loses every row of the input keeps its old rows until
-    `--full-refresh` (delete+insert and insert_overwrite replace the partitions a batch
-    has rows for); with raw files immutable this does not happen. -#}
+    A partition that loses every row of the input keeps its old rows (delete+insert and
+    insert_overwrite replace the partitions a batch has rows for); with raw files
+    immutable only an erasure does that, and the models' `delete_vanished_partitions`
+    pre-hook removes such partitions (macros/privacy/erasure.sql). -#}
 {% macro incremental_changed_rows(input_cte, partition, fingerprinted, held_partition=none, held_fingerprint=none) -%}
     {%- if is_incremental_run() -%}
     incremental_input_partitions as (

@@ -1,7 +1,8 @@
 {#- The base model of a line table (`shop_order_items`, `pos_lines`): same columns,
     same checks, keyed by the parent's key + `line_no`. Lines arrive with their parent,
     so they have no arrival column (file name and row position order re-deliveries),
-    and a line whose parent has no valid row (quarantined or absent) is an orphan.
+    and a line whose parent has no valid row (quarantined or absent) is an orphan. The
+    lines of an erased parent are erased with it (the same request).
     Negative quantities are returns and valid. -#}
 {% macro base_lines(source_name, table_name, parent_model, parent_key) -%}
 with
@@ -13,6 +14,15 @@ source as (
 valid_parents as (
     select {{ parent_key }} from {{ ref(parent_model) }}
     where row_bucket = 'staged'
+),
+
+erased_parents as (
+    select
+        {{ parent_key }},
+        min(erasure_request_id) as erasure_request_id
+    from {{ ref(parent_model) }}
+    where row_bucket = 'erased' and {{ parent_key }} is not null
+    group by {{ parent_key }}
 ),
 
 parsed as (
@@ -36,10 +46,13 @@ checked as (
             (any_missing(['unit_price', 'quantity']), 'unparseable_amount'),
             (any_absurd_amount(['unit_price', 'unit_price * quantity']), 'absurd_amount'),
             ('valid_parents.' ~ parent_key ~ ' is null', 'orphan_line'),
-        ]) }} as quarantine_reason
+        ]) }} as quarantine_reason,
+        erased_parents.erasure_request_id as parent_erasure_request_id
     from parsed
     left join valid_parents
         on parsed.{{ parent_key }} = valid_parents.{{ parent_key }}
+    left join erased_parents
+        on parsed.{{ parent_key }} = erased_parents.{{ parent_key }}
 ),
 
 typed_rows as (
@@ -53,7 +66,8 @@ typed_rows as (
         quantity,
         unit_price * quantity as line_amount,
         (quantity < 0) as is_return,
-        {{ bucket_columns(source_name, table_name, none, raw_composite_key(['raw_' ~ parent_key, 'raw_line_no'])) }}
+        {{ bucket_columns(source_name, table_name, none, raw_composite_key(['raw_' ~ parent_key, 'raw_line_no']),
+                          erasure_request_id='parent_erasure_request_id') }}
     from checked
 ),
 

@@ -6,6 +6,8 @@ share with one `person_key`. Pairwise recall: of the pairs sharing a `reachable_
 (the links the valid raw rows actually make), the share the model put in one person.
 B-cubed F1 with precision against `person_key` and recall against `reachable_key`.
 The same figures for plain connected components without guards are the baseline.
+Persons who asked to be erased (`erasure_requested` in the truth's persons) are left out:
+the warehouse holds none of their identifiers, by design.
 """
 
 from __future__ import annotations
@@ -88,7 +90,12 @@ def evaluate_identity(db_path: Path, truth_dir: Path) -> dict:
         raise SystemExit(f"portrait eval identity: no warehouse at {db_path}: build it first (`make demo`)")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        con.execute(f"create temp table truth as select * from read_parquet('{truth_dir / 'identity.parquet'}')")
+        # Persons who asked to be erased are gone from the warehouse by design (README,
+        # "Privacy"): their identifiers are not scored.
+        persons_file = Path(truth_dir) / "persons.parquet"
+        erased = (f"where person_key not in (select person_key from read_parquet('{persons_file}') "
+                  "where erasure_requested)") if persons_file.exists() else ""
+        con.execute(f"create temp table truth as select * from read_parquet('{truth_file}') {erased}")
         con.execute("""create temp table model_assignment as
                        select identifier_type, identifier_value, person_id as cluster
                        from intermediate.int_identity__person_map""")
@@ -102,6 +109,9 @@ def evaluate_identity(db_path: Path, truth_dir: Path) -> dict:
             "largest_person": scalar(con, "select max(n) from (select count(*) as n "
                                           "from intermediate.int_identity__person_map group by person_id)") or 0,
             "identifiers_in_truth": scalar(con, "select count(*) from truth"),
+            "erased_persons_excluded": scalar(
+                con, f"select count(*) from read_parquet('{persons_file}') where erasure_requested"
+            ) if persons_file.exists() else 0,
             "identifiers_missing_from_model": scalar(
                 con,
                 "select count(*) from truth t anti join model_assignment m using (identifier_type, identifier_value)"

@@ -32,4 +32,4 @@ def tiny_dataset(tiny_generation: tuple[Path, dict]) -> Path:
 
 # ----------------------------------------------------------------------------- warehouse
 # One `dbt build` on the tiny dataset, shared by every test that needs a warehouse.
-from warehouse_fixtures import tiny_warehouse  # noqa: E402,F401
+from warehouse_fixtures import tiny_nightly, tiny_warehouse  # noqa: E402,F401

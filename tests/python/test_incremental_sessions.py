@@ -10,6 +10,7 @@ After each night the `partitioned` layers must equal a full refresh of the same 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -155,3 +156,38 @@ def test_the_lookback_rereads_recent_rows_of_held_files_and_only_those(tmp_path:
     # June 5th is within 3 days of the latest arrival held (June 5th); June 1st is not
     assert run() == {"old-1": "page_view", "new-1": "search"}
     assert run("--vars", "{portrait__incremental_lookback_days: 5}") == {"old-1": "search", "new-1": "search"}
+
+
+def test_an_erased_visitors_only_day_leaves_the_incremental_layers(tmp_path: Path) -> None:
+    """A day whose only events belonged to an erased person: the incremental sessions and
+    session-day rollups drop it (`delete_vanished_partitions`), and equal a full refresh."""
+    raw = tmp_path / "raw"
+    envs = {name: warehouse_env(raw, tmp_path / "truth", tmp_path / name) for name in ("incremental", "full")}
+    select = ["run", "-s", "+tag:partitioned", "+privacy_suppression_list"]
+    for name, env in envs.items():
+        run_dbt(["seed"], env=env, work_dir=tmp_path / name, capture=True)
+    _deliver(raw, "june01", [("er-1", "2026-06-01 10:00:00", "2026-06-01 10:01:00", "page_view", DEVICE, None, None)])
+    _deliver(raw, "june02", [("er-2", "2026-06-02 10:00:00", "2026-06-02 10:01:00", "page_view", OTHER_DEVICE,
+                              None, None)])
+    run_dbt(select, env=envs["incremental"], work_dir=tmp_path / "incremental", capture=True)
+    folder = raw / "privacy_requests"
+    folder.mkdir()
+    with duckdb.connect() as con:
+        con.execute(f"copy (select 'ER-1' as request_id, 'device_id' as identifier_type, '{DEVICE.upper()}' as "
+                    "identifier, 'erasure' as request_type, '2026-06-02 12:00:00' as requested_at) "
+                    f"to '{folder / 'privacy_requests__erasure.parquet'}' (format parquet)").fetchall()
+    # the first build lists the device, the second applies it (`portrait run` does both)
+    for name, env in envs.items():
+        for extra in ([], []) if name == "incremental" else (["--full-refresh"], ["--full-refresh"]):
+            run_dbt([*select, *extra], env=env, work_dir=tmp_path / name, capture=True)
+    with duckdb.connect(envs["incremental"]["PORTRAIT_DB"], read_only=True) as con:
+        days = {layer: con.execute(f"select distinct {column} from {layer} order by all").fetchall()
+                for layer, column in [("intermediate.int_events_sessionized", "event_date"),
+                                      ("intermediate.int_session_daily_activity", "activity_date"),
+                                      ("intermediate.int_session_daily_interests", "activity_date")]}
+        buckets = con.execute("select row_bucket, count(*) from staging.base_app__events group by all "
+                              "order by all").fetchall()
+    assert buckets == [("erased", 1), ("staged", 1)]
+    assert days["intermediate.int_events_sessionized"] == [(dt.date(2026, 6, 2),)]
+    assert days["intermediate.int_session_daily_activity"] == [(dt.date(2026, 6, 2),)]
+    assert _fingerprints(Path(envs["incremental"]["PORTRAIT_DB"])) == _fingerprints(Path(envs["full"]["PORTRAIT_DB"]))

@@ -8,7 +8,6 @@ expects: published, and unchanged by a failed run).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,58 +23,15 @@ import pytest
 from portrait.publish import MINIMUM_CLIENT, PUBLICATION_TABLE
 from portrait.run import FAULT_ENV
 from portrait.paths import PROJECT_DIR
-from warehouse_fixtures import TEST_HASH_KEY, Warehouse, copy_project, portrait
+from warehouse_fixtures import Nightly, copy_project, portrait
 
 OLD_CLIENT_DIR = PROJECT_DIR / ".venv" / "old-clients" / f"duckdb-{MINIMUM_CLIENT}"
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-class Nightly:
-    def __init__(self, root: Path, raw: Path, truth: Path) -> None:
-        self.root = root
-        self.env = {
-            "PORTRAIT_RAW_DIR": str(raw),
-            "PORTRAIT_TRUTH_DIR": str(truth),
-            "PORTRAIT_DB": str(root / "warehouse" / "portrait.duckdb"),
-            "PORTRAIT_PUBLISH_DB": str(root / "warehouse" / "portrait_marts.duckdb"),
-            "PORTRAIT_HASH_KEY": TEST_HASH_KEY,
-            # dbt's target/ and logs/ apart from the project's
-            "DBT_TARGET_PATH": str(root / "target"),
-            "DBT_LOG_PATH": str(root / "logs"),
-        }
-        self.private = Path(self.env["PORTRAIT_DB"])
-        self.publish = Path(self.env["PORTRAIT_PUBLISH_DB"])
-        self.exports = self.publish.with_name("portrait_marts_parquet")
-
-    def run(self, *args: str, env: dict[str, str] | None = None,
-            project: Path = PROJECT_DIR) -> tuple[subprocess.CompletedProcess, dict]:
-        result = portrait(["run", "--json", *args], {**self.env, **(env or {})}, cwd=project)
-        report = json.loads(result.stdout) if result.stdout.strip() else {}
-        return result, report
-
-    def published_run_id(self) -> str:
-        with duckdb.connect(str(self.publish), read_only=True) as con:
-            return con.execute(f"select max(run_id) from {PUBLICATION_TABLE}").fetchall()[0][0]
-
-    def fingerprint(self) -> dict[str, str]:
-        return {"private": sha256(self.private), "publish": sha256(self.publish),
-                "exports": os.readlink(self.exports / "current")}
-
-
 @pytest.fixture(scope="module")
-def nightly(tiny_dataset: Path, tiny_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Nightly:
-    """A warehouse folder seeded with the tiny build, then one successful `portrait run`."""
-    assert tiny_warehouse.returncode == 0, tiny_warehouse.output[-3000:]
-    night = Nightly(tmp_path_factory.mktemp("nightly"), tiny_dataset / "raw", tiny_dataset / "truth")
-    night.private.parent.mkdir(parents=True)
-    shutil.copyfile(tiny_warehouse.db, night.private)
-    result, report = night.run()
-    assert result.returncode == 0, result.stderr[-5000:]
-    assert report["status"] == "published"
-    return night
+def nightly(tiny_nightly: Nightly) -> Nightly:
+    """The tiny warehouse after one successful `portrait run` (session fixture `tiny_nightly`)."""
+    return tiny_nightly
 
 
 def test_a_run_publishes_the_marts_only_with_parquet_exports(nightly: Nightly) -> None:

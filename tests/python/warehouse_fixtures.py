@@ -6,6 +6,7 @@ suite); everything lives in pytest's temporary folders, never in data/ or wareho
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import pytest
 
 from portrait.dbt import run_dbt
 from portrait.paths import PROJECT_DIR
+from portrait.publish import PUBLICATION_TABLE
 
 TEST_HASH_KEY = "test-key-0123456789abcdef0123456789abcdef"
 
@@ -86,3 +88,57 @@ def tiny_warehouse(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory)
     """`dbt build` (all models, seeds, snapshots and dbt tests) on the tiny dataset, once."""
     work_dir = tmp_path_factory.mktemp("tiny_warehouse")
     return build_warehouse(tiny_dataset / "raw", tiny_dataset / "truth", work_dir)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Nightly:
+    """A warehouse folder that `portrait run` works in: private and published files, the
+    Parquet exports, dbt's target/ and logs/ apart from the project's."""
+
+    def __init__(self, root: Path, raw: Path, truth: Path) -> None:
+        self.root = root
+        self.env = {
+            "PORTRAIT_RAW_DIR": str(raw),
+            "PORTRAIT_TRUTH_DIR": str(truth),
+            "PORTRAIT_DB": str(root / "warehouse" / "portrait.duckdb"),
+            "PORTRAIT_PUBLISH_DB": str(root / "warehouse" / "portrait_marts.duckdb"),
+            "PORTRAIT_HASH_KEY": TEST_HASH_KEY,
+            # dbt's target/ and logs/ apart from the project's
+            "DBT_TARGET_PATH": str(root / "target"),
+            "DBT_LOG_PATH": str(root / "logs"),
+        }
+        self.private = Path(self.env["PORTRAIT_DB"])
+        self.publish = Path(self.env["PORTRAIT_PUBLISH_DB"])
+        self.exports = self.publish.with_name("portrait_marts_parquet")
+
+    def run(self, *args: str, env: dict[str, str] | None = None,
+            project: Path = PROJECT_DIR) -> tuple[subprocess.CompletedProcess, dict]:
+        result = portrait(["run", "--json", *args], {**self.env, **(env or {})}, cwd=project)
+        report = json.loads(result.stdout) if result.stdout.strip() else {}
+        return result, report
+
+    def published_run_id(self) -> str:
+        with duckdb.connect(str(self.publish), read_only=True) as con:
+            return con.execute(f"select max(run_id) from {PUBLICATION_TABLE}").fetchall()[0][0]
+
+    def fingerprint(self) -> dict[str, str]:
+        return {"private": sha256(self.private), "publish": sha256(self.publish),
+                "exports": os.readlink(self.exports / "current")}
+
+
+@pytest.fixture(scope="session")
+def tiny_nightly(tiny_dataset: Path, tiny_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Nightly:
+    """A warehouse folder seeded with the tiny build, then one successful `portrait run`,
+    once per session: test_run.py drives further runs in it (each leaving it published),
+    test_privacy_scan.py scans what it published."""
+    assert tiny_warehouse.returncode == 0, tiny_warehouse.output[-3000:]
+    night = Nightly(tmp_path_factory.mktemp("nightly"), tiny_dataset / "raw", tiny_dataset / "truth")
+    night.private.parent.mkdir(parents=True)
+    shutil.copyfile(tiny_warehouse.db, night.private)
+    result, report = night.run()
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert report["status"] == "published"
+    return night

@@ -1,4 +1,7 @@
 {{ partition_incremental_config('event_date') }}
+{{ config(pre_hook="{{ delete_vanished_partitions(
+    'event_date', 'stg_app__events', local_date('event_at'), visitor_condition()
+) }}") }}
 {# Every staged app/web/mini-program event cut into sessions per visitor — the device,
    or the anonymous id where the event has no usable device id (mini-program) — with
    `portrait__session_timeout_minutes` (30) of inactivity ending a session: an event

@@ -1,4 +1,5 @@
 {{ partition_incremental_config('activity_date') }}
+{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date') }}") }}
 {# Digital behaviour per session and local day (a session over midnight has two rows):
    events by kind, the session start, platform, daypart and weekend counts, and the
    first account and openid seen. No person here: `int_sessions_persons_attached` and

@@ -1,4 +1,5 @@
 {{ partition_incremental_config('activity_date') }}
+{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date') }}") }}
 {# Interest signals of app events per session, local day and interest — a product
    category (`category`) or a content type (`content_type`) — with the weighted
    interaction score (weights: var `portrait__affinity_weights`) and product views.

@@ -3,6 +3,9 @@
 
 with
 
+-- built after the suppression list, so that its snapshot can erase history (erase_from_history):
+-- depends_on: {{ ref('privacy_suppression_list') }}
+
 person_map as (
     select * from {{ ref('int_identity__person_map') }}
 ),

@@ -6,6 +6,9 @@
 
 with
 
+-- built after the suppression list, so that its snapshot can erase history (erase_from_history):
+-- depends_on: {{ ref('privacy_suppression_list') }}
+
 definitions as (
     select * from {{ ref('segment_definitions') }}
 ),

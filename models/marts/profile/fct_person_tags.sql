@@ -5,6 +5,9 @@
 
 with
 
+-- built after the suppression list, so that its snapshot can erase history (erase_from_history):
+-- depends_on: {{ ref('privacy_suppression_list') }}
+
 metrics as (
     select * from {{ ref('int_person_metrics') }}
 ),

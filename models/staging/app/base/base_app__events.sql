@@ -3,6 +3,12 @@
 {# Every raw tracking event, parsed and normalised, in exactly one bucket. The largest
    table: one pass over raw, no regular expression per row but the placeholder check.
    Incremental by local event date (macros/staging/incremental.sql). #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'device_id', 'column': 'device_id'},
+    {'type': 'anonymous_id', 'column': 'anonymous_id'},
+    {'type': 'account_id', 'column': 'account_id'},
+    {'type': 'openid', 'column': 'openid'},
+], row_time='event_at') %}
 with
 
 source as (
@@ -75,8 +81,8 @@ typed_rows as (
     from checked
 ),
 
-{{ incremental_candidates('typed_rows') }},
+{{ incremental_candidates('typed_rows', erasure=erasure) }},
 
-{{ bucketed_rows('candidates', ['event_id']) }}
+{{ bucketed_rows('candidates', ['event_id'], erasure=erasure) }}
 
 select * from final

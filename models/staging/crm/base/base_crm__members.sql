@@ -1,5 +1,12 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw CRM member row, parsed and normalised, in exactly one bucket. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'member_id', 'column': 'member_id'},
+    {'type': 'card_no', 'column': 'card_no'},
+    {'type': 'unionid', 'column': 'unionid'},
+    {'type': 'phone', 'column': 'phone'},
+    {'type': 'email', 'column': 'email'},
+], row_time='updated_at') %}
 with
 
 source as (
@@ -67,6 +74,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['member_id']) }}
+{{ bucketed_rows('typed_rows', ['member_id'], erasure=erasure) }}
 
 select * from final

@@ -1,6 +1,9 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw campaign touch, parsed and normalised, in exactly one bucket. Control
    touches are held out: no `sent_at`. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type_column': 'recipient_type', 'column': 'recipient'},
+], row_time='sent_at') %}
 with
 
 source as (
@@ -63,6 +66,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['touch_id']) }}
+{{ bucketed_rows('typed_rows', ['touch_id'], erasure=erasure) }}
 
 select * from final

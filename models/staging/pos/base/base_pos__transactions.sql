@@ -1,6 +1,10 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw store receipt, parsed and normalised, in exactly one bucket. Returns carry
    a negative amount and are valid. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'card_no', 'column': 'member_card_no'},
+    {'type': 'phone', 'column': 'phone'},
+], row_time='transacted_at') %}
 with
 
 source as (
@@ -59,6 +63,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['txn_id']) }}
+{{ bucketed_rows('typed_rows', ['txn_id'], erasure=erasure) }}
 
 select * from final

@@ -1,5 +1,8 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw data-subject request, parsed and normalised, in exactly one bucket. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type_column': 'identifier_type', 'column': 'identifier'},
+], row_time='requested_at') %}
 with
 
 source as (
@@ -55,6 +58,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['request_id']) }}
+{{ bucketed_rows('typed_rows', ['request_id'], erasure=erasure) }}
 
 select * from final

@@ -1,5 +1,10 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw service ticket row (one per ticket version), parsed and normalised, in exactly one bucket. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'account_id', 'column': 'account_id'},
+    {'type': 'phone', 'column': 'contact_phone'},
+    {'type': 'email', 'column': 'contact_email'},
+], row_time='updated_at') %}
 with
 
 source as (
@@ -62,6 +67,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['ticket_id']) }}
+{{ bucketed_rows('typed_rows', ['ticket_id'], erasure=erasure) }}
 
 select * from final

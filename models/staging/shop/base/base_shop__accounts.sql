@@ -1,5 +1,10 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw shop account row, parsed and normalised, in exactly one bucket. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'account_id', 'column': 'account_id'},
+    {'type': 'phone', 'column': 'phone'},
+    {'type': 'email', 'column': 'email'},
+], row_time='updated_at') %}
 with
 
 source as (
@@ -51,6 +56,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['account_id']) }}
+{{ bucketed_rows('typed_rows', ['account_id'], erasure=erasure) }}
 
 select * from final

@@ -3,6 +3,10 @@
 {# Every raw shop order row (one per order version), parsed and normalised, in exactly one
    bucket. Incremental by local order date (macros/staging/incremental.sql): every version
    of an order shares its order date, so a status update rewrites that day. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'account_id', 'column': 'account_id'},
+    {'type': 'phone', 'column': 'ship_phone', 'scrub': true},
+], row_time='updated_at') %}
 with
 
 source as (
@@ -69,8 +73,8 @@ typed_rows as (
     from checked
 ),
 
-{{ incremental_candidates('typed_rows') }},
+{{ incremental_candidates('typed_rows', erasure=erasure) }},
 
-{{ bucketed_rows('candidates', ['order_id']) }}
+{{ bucketed_rows('candidates', ['order_id'], erasure=erasure) }}
 
 select * from final

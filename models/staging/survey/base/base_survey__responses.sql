@@ -1,5 +1,9 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw survey response, parsed and normalised, in exactly one bucket. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'phone', 'column': 'phone'},
+    {'type': 'email', 'column': 'email'},
+], row_time='submitted_at') %}
 with
 
 source as (
@@ -55,6 +59,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['response_id']) }}
+{{ bucketed_rows('typed_rows', ['response_id'], erasure=erasure) }}
 
 select * from final

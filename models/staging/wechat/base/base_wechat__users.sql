@@ -1,5 +1,10 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw WeChat user row (one per openid version), parsed and normalised, in exactly one bucket. #}
+{% set erasure = erasure_spec(identifiers=[
+    {'type': 'openid', 'column': 'openid'},
+    {'type': 'unionid', 'column': 'unionid'},
+    {'type': 'phone', 'column': 'phone'},
+], row_time='updated_at') %}
 with
 
 source as (
@@ -54,6 +59,6 @@ typed_rows as (
     from checked
 ),
 
-{{ bucketed_rows('typed_rows', ['openid']) }}
+{{ bucketed_rows('typed_rows', ['openid'], erasure=erasure) }}
 
 select * from final
