@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from portrait.generate.config import AS_OF_DATE
-from portrait.identity.canonical import canonical
+from portrait.identity.canonical import IDENTIFIER_TYPES, canonical
 from warehouse_fixtures import TEST_HASH_KEY, Nightly
 
 # A request after every row of the tiny load (its last arrival is 23:59 local on the
@@ -106,9 +106,8 @@ def _request_type(raw_type: str | None) -> str | None:
     """The identifier type a raw privacy request or campaign touch names (enum spellings)."""
     spelled = (raw_type or "").strip().lower()
     aliases = {"mobile": "phone", "member_card_no": "card_no"}
-    known = {"member_id", "card_no", "account_id", "phone", "email", "device_id", "anonymous_id", "openid", "unionid"}
     spelled = aliases.get(spelled, spelled)
-    return spelled if spelled in known else None
+    return spelled if spelled in IDENTIFIER_TYPES else None
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
