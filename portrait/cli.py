@@ -361,9 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure build speed, scaling and memory against a floor query and peer tools",
         description=(
             "In its own work folder (default bench/work/<scale>-seed<seed>, never data/ or warehouse/): "
-            "generate the dataset up to the day before its as-of date, full `dbt build`, the floor query "
+            "generate the dataset up to two days before its as-of date, full `dbt build`, the floor query "
             "over the raw events and orders, OneID vs scipy (and networkx up to medium), LTV vs lifetimes, "
-            "then one more day and an incremental `dbt build`. Writes bench/results/<scale>-<date>.json and "
+            "then one more day and an incremental `dbt build` (the erasure night: it applies the requests the "
+            "full build listed), then one more day and another (the quiet night). Writes bench/results/<scale>-<date>.json and "
             "regenerates the table in bench/README.md. Progress goes to stderr."
         ),
     )

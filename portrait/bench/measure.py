@@ -6,8 +6,9 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -18,9 +19,41 @@ class Measured:
     seconds: float
     peak_rss_gb: float
     returncode: int
+    #: when the sampled resident memory was highest (epoch seconds) and what it was (GB)
+    sampled_peak_at: float | None = None
+    sampled_peak_gb: float | None = None
+    samples: list[tuple[float, float]] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict:
         return {"seconds": round(self.seconds, 2), "peak_rss_gb": round(self.peak_rss_gb, 3)}
+
+
+def _rss_gb(pid: int) -> float | None:
+    """Resident memory of `pid` now (Linux /proc), or None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024**2
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+class _Sampler(threading.Thread):
+    """Reads a child's resident memory every `interval` seconds, so the peak can be placed
+    in time (which dbt nodes were running). The peak itself is the kernel's count."""
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.samples = pid, interval, []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            rss = _rss_gb(self.pid)
+            if rss is not None:
+                self.samples.append((time.time(), rss))
 
 
 def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -34,10 +67,17 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | N
     naming `label`."""
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr)
+    sampler = _Sampler(process.pid)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
+    sampler.stopped.set()
+    sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    measured = Measured(seconds=seconds, peak_rss_gb=usage.ru_maxrss / 1024**2, returncode=process.returncode)
+    measured = Measured(seconds=seconds, peak_rss_gb=usage.ru_maxrss / 1024**2, returncode=process.returncode,
+                        samples=sampler.samples)
+    if sampler.samples:
+        measured.sampled_peak_at, measured.sampled_peak_gb = max(sampler.samples, key=lambda sample: sample[1])
     if measured.returncode != 0:
         raise RuntimeError(f"{label or command[0]} failed with exit code {measured.returncode} "
                            f"after {seconds:.1f} s (its output is above)")

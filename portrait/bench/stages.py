@@ -254,6 +254,32 @@ def union_seconds(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
+def memory_by_node(target_dir: Path, samples: list[tuple[float, float]]) -> dict:
+    """Where a build's memory peaked: `samples` are (epoch seconds, resident GB) of the dbt
+    process; returns the sampled peak, the nodes running at that moment, and each model's
+    highest sample while it ran (nodes overlap, so that is the process's memory while the
+    node ran, not the node's own; the ten highest)."""
+    if not samples:
+        return {}
+    results = json.loads((target_dir / "run_results.json").read_text())["results"]
+    peak_at, peak_gb = max(samples, key=lambda sample: sample[1])
+    running, highest = [], []
+    for result in results:
+        interval = _interval(result)
+        if interval is None:
+            continue
+        name = result["unique_id"].split(".")[-1]
+        if interval[0] <= peak_at <= interval[1]:
+            running.append(name)
+        if result["unique_id"].startswith("model."):
+            during = [gb for at, gb in samples if interval[0] <= at <= interval[1]]
+            if during:
+                highest.append({"name": name, "rss_gb": round(max(during), 2)})
+    highest.sort(key=lambda item: item["rss_gb"], reverse=True)
+    return {"sampled_peak_gb": round(peak_gb, 2), "sampled_peak_after_seconds": round(peak_at - samples[0][0], 1),
+            "running_at_peak": sorted(running), "highest_while_running": highest[:10]}
+
+
 def build_times(target_dir: Path) -> dict:
     """What a `dbt build` spent where, from its `run_results.json` and `manifest.json`.
 

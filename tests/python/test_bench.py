@@ -84,9 +84,29 @@ def test_build_times_split_the_run_into_sql_python_tests_and_the_oneid_path(tiny
     assert times["slowest"] == sorted(times["slowest"], key=lambda item: -item["seconds"])
 
 
+def test_memory_by_node_names_the_nodes_running_at_the_sampled_peak(tiny_warehouse):
+    results = json.loads((tiny_warehouse.work_dir / "target" / "run_results.json").read_text())["results"]
+    model = next(r for r in results if r["unique_id"].endswith(".int_identity__person_map"))
+    start, stop = stages._interval(model)
+    middle = (start + stop) / 2
+    # a flat 1 GB with one 5 GB sample inside the person map's run
+    samples = [(start - 60 + second, 1.0) for second in range(0, int(stop - start) + 120)] + [(middle, 5.0)]
+    memory = stages.memory_by_node(tiny_warehouse.work_dir / "target", sorted(samples))
+    assert memory["sampled_peak_gb"] == 5.0
+    assert "int_identity__person_map" in memory["running_at_peak"]
+    assert {"name": "int_identity__person_map", "rss_gb": 5.0} in memory["highest_while_running"]
+    assert {item["name"] for item in memory["highest_while_running"] if item["rss_gb"] == 5.0} \
+        <= set(memory["running_at_peak"])
+    assert stages.memory_by_node(tiny_warehouse.work_dir / "target", []) == {}
+
+
 def test_measure_reports_a_childs_peak_memory_and_refuses_a_failed_child():
-    measured = measure([sys.executable, "-c", "b = bytearray(300 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"])
+    measured = measure([sys.executable, "-c", "import time; b = bytearray(300 * 1024 * 1024); "
+                        "b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"])
     assert measured.returncode == 0 and measured.peak_rss_gb >= 0.28
+    # sampled twice a second: the held 300 MB is seen, never more than the kernel's peak
+    assert 0.28 <= measured.sampled_peak_gb <= measured.peak_rss_gb + 0.01
+    assert measured.samples[0][0] <= measured.sampled_peak_at <= measured.samples[-1][0]
     with pytest.raises(RuntimeError, match="the child failed with exit code 3"):
         measure([sys.executable, "-c", "raise SystemExit(3)"], label="the child")
 
@@ -118,9 +138,13 @@ def test_portrait_bench_tiny_json_has_the_interface_keys_and_updates_the_readme_
     assert result["oneid"]["scipy_same_partition"] and result["oneid"]["networkx_same_partition"]
     assert result["ltv"]["loglik_agree"]
     assert result["raw_rows_total"] == sum(result["raw_rows"].values()) > 0
-    # the incremental build ran on one more day of raw rows than the full build
+    # the incremental builds ran on two more days of raw rows than the full build
     assert result["raw_rows_total_incremental"] > result["raw_rows_total"]
-    assert result["incremental"]["nodes"] == result["full_build"]["nodes"]
+    assert result["incremental"]["nodes"] == result["incremental_erasure"]["nodes"] == result["full_build"]["nodes"]
+    # tiny's generator makes no erasure requests (test_privacy_erasure counts one)
+    assert [result[night]["erasure_requests_applied"] for night in ("full_build", "incremental_erasure",
+                                                                    "incremental")] == [0, 0, 0]
+    assert result["incremental_over_full"] == round(result["incremental"]["seconds"] / result["full_build"]["seconds"], 3)
     assert "[bench" in completed.stderr  # progress
 
     update_readme(results_dir, readme)
@@ -128,5 +152,5 @@ def test_portrait_bench_tiny_json_has_the_interface_keys_and_updates_the_readme_
     update_readme(results_dir, readme)
     assert readme.read_text() == once  # regenerating is stable
     assert once.startswith("# Benchmarks\n\nHand-written notes stay.\n")
-    assert "| **incremental / full** (target ≤ 0.10) | " in once and "tiny-" in once
+    assert "| **incremental / full** (quiet night; target ≤ 0.10) | " in once and "tiny-" in once
     assert set(latest_results(results_dir)) == {"tiny"}

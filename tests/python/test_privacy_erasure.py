@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from portrait.bench import erasures_applied
 from portrait.generate.config import AS_OF_DATE
 from portrait.identity.canonical import IDENTIFIER_TYPES, canonical
 from warehouse_fixtures import TEST_HASH_KEY, Nightly
@@ -242,6 +243,7 @@ def test_the_ledger_and_the_reconciliation_prove_it(erased: tuple[Nightly, Subje
     assert columns == {"erasure_request_id", "source_table", "status", "requested_at", "requested_date",
                        "suppressed_at", "applied_at", "applied_date", "identifiers_suppressed", "rows_removed",
                        "hash_key_id"}  # ids, times and counts: no PII
+    assert erasures_applied(night.publish) == 1  # what `portrait bench` reports per night
 
 
 def test_redelivered_rows_stay_erased_and_a_new_signup_is_a_new_person(erased: tuple[Nightly, Subject]) -> None:
