@@ -260,7 +260,7 @@ def run_bench(scale: str, seed: int = 42, work: Path | None = None, results_dir:
                    "PORTRAIT_DB": str(db), "PORTRAIT_PUBLISH_DB": str(work / "portrait_marts.duckdb"),
                    "PYTHONUNBUFFERED": "1"})
     threads = int(env.get("PORTRAIT_THREADS", "4"))
-    memory_limit = env.get("PORTRAIT_MEMORY_LIMIT", "8GB")
+    memory_limit = env.get("PORTRAIT_MEMORY_LIMIT", "4GB")
     first_day = C.AS_OF_DATE - dt.timedelta(days=2)
     stages: dict[str, dict] = {}
 

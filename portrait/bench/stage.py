@@ -1,6 +1,6 @@
 """Child process of `portrait bench`: run one measured stage, write its JSON result.
 
-    python -m portrait.bench.stage floor  --raw DIR --db FILE --threads N --memory-limit 8GB --out FILE
+    python -m portrait.bench.stage floor  --raw DIR --db FILE --threads N --memory-limit 4GB --out FILE
     python -m portrait.bench.stage oneid  --db FILE [--networkx] --out FILE
     python -m portrait.bench.stage ltv    --db FILE --manifest FILE --out FILE
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--raw", type=Path)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--networkx", action="store_true")
     parser.add_argument("--manifest", type=Path)
     parser.add_argument("--out", type=Path, required=True)
