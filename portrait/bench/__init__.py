@@ -170,7 +170,7 @@ def results_table(results: dict[str, dict]) -> str:
         ("quiet night: the next incremental day (wall; requests applied)",
          lambda r: _minutes(r["incremental"]["seconds"])
          + (f"; {r['incremental']['erasure_requests_applied']}" if "erasure_requests_applied" in r["incremental"]
-            else " (before erasure: the only night measured)")),
+            else " (the only night measured before 2026-12-05)")),
         ("**incremental / full** (quiet night; target ≤ 0.10)", lambda r: _fmt(r["incremental_over_full"])),
         ("OneID layer, staged tables → person map (wall)", lambda r: _minutes(r["full_build"]["oneid_seconds"])),
         ("scipy: load edges + components", lambda r: f"{_minutes(r['oneid']['scipy_load_seconds'])} + "
