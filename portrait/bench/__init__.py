@@ -281,9 +281,12 @@ def run_bench(scale: str, seed: int = 42, work: Path | None = None, results_dir:
         measured = measure([dbt_executable(), "build"], env=build_env, cwd=PROJECT_DIR, label=f"dbt build ({name})")
         stages[name] = measured.as_dict()
         _say(f"{name}: {measured.seconds:.1f} s, peak {measured.peak_rss_gb:.2f} GB")
-        return {"seconds": round(measured.seconds, 2), **build_times(target / "target"),
-                "memory": memory_by_node(target / "target", measured.samples),
-                "erasure_requests_applied": erasures_applied(db)}
+        figures = {"seconds": round(measured.seconds, 2), **build_times(target / "target"),
+                   "memory": memory_by_node(target / "target", measured.samples),
+                   "erasure_requests_applied": erasures_applied(db)}
+        # kept in the work folder too, so a later stage's failure does not lose them
+        (work / f"{name}.json").write_text(json.dumps({"stage": stages[name], **figures}, indent=2))
+        return figures
 
     generate(first_day, "generator")
     rows_full_build = raw_rows(data / "raw")

@@ -146,6 +146,9 @@ def test_portrait_bench_tiny_json_has_the_interface_keys_and_updates_the_readme_
                                                                     "incremental")] == [0, 0, 0]
     assert result["incremental_over_full"] == round(result["incremental"]["seconds"] / result["full_build"]["seconds"], 3)
     assert "[bench" in completed.stderr  # progress
+    # each build's figures are also kept in the work folder as it finishes
+    kept = json.loads((tmp_path / "work" / "full_build.json").read_text())
+    assert kept["seconds"] == result["full_build"]["seconds"] and kept["stage"] == result["stages"]["full_build"]
 
     update_readme(results_dir, readme)
     once = readme.read_text()
