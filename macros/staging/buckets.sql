@@ -29,6 +29,11 @@
     back by file and row position. The rows are read three times, so they are taken into
     one materialised CTE first (`materialized_cte`).
 
+    `_repeated_keys` ignores the erasure being applied now: a key one of whose copies is
+    erased may be ranked needlessly, which costs little, whereas leaving out the erased rows
+    there (a correlated `not exists`) made DuckDB build a hash table of every row position:
+    out of memory on `large` (bench/README.md, "Erasure night on large").
+
     `erasure` (`erasure_spec`, macros/privacy/erasure.sql): the identifier columns checked
     against the suppression list. A row carrying a suppressed identifier, or arriving
     with an `erasure_request_id` already (a line of an erased order, a held erased row),
@@ -71,12 +76,6 @@
         where
             quarantine_reason is null
             and erasure_request_id is null
-            {%- if entries is not none %}
-            and not exists (
-                select 1 from {{ rows_cte }}_erased as erased
-                where erased._source_file = {{ rows }}._source_file and erased._source_row = {{ rows }}._source_row
-            )
-            {%- endif %}
         group by {{ keys | join(', ') }}
         having count(*) > 1
     ),

@@ -1,28 +1,36 @@
 {#- Incremental base models (the high-volume raw tables): each run reads the raw rows that
     are new — from a file the table has not seen, or arrived within
-    `portrait__incremental_lookback_days` of the latest arrival it holds — and rewrites
-    in full every partition (local event date, `_partition_date`) those rows touch: the
-    new rows plus the rows already held for those dates are bucketed again together, so
-    a late re-delivery still loses to (or replaces) its earlier copy exactly as in a
-    full build. A partial day never overwrites a whole one.
+    `portrait__incremental_lookback_days` of the latest arrival it holds — and buckets
+    them again together with the valid rows already held for the same business keys, so
+    a late re-delivery still loses to (or replaces) its earlier copy exactly as in a full
+    build. On DuckDB the rows written replace held rows by raw position (`_source_file`,
+    `_source_row`): a night costs its new rows, not the days they fall on. On Spark
+    (`insert_overwrite` of whole partitions, `_partition_date` = local event date) the
+    held rows of every partition the new rows touch are bucketed again with them.
     Rows already held keep the verdicts they got (quarantine reason, placeholder flags):
     after changing a seed, an enum mapping or a staging var, or removing or rewriting
-    raw files, run once with `--full-refresh`. Versions of one key are taken to share
-    their partition (a re-delivery carries the same event time; order versions the same
-    order time): were one to move to another day, both days would keep a staged copy,
-    which the key's uniqueness test on the staging view reports. -#}
+    raw files, run once with `--full-refresh`. On Spark, versions of one key are taken
+    to share their partition (a re-delivery carries the same event time; order versions
+    the same order time): were one to move to another day, both days would keep a staged
+    copy, which the key's uniqueness test on the staging view reports. -#}
 
-{#- The config of such a model: delete+insert on the partition column in DuckDB,
-    insert_overwrite of whole partitions on Spark. The derived incremental models
-    (sessions, session-day rollups) partition on their local date column. Tagged
+{#- The config of such a model. Base models (`key_columns` given): delete+insert by raw
+    position on DuckDB; derived incremental models (sessions, session-day rollups):
+    delete+insert on their local date column (`partition_column`). On Spark both
+    insert_overwrite whole partitions. A base model with an `erasure` spec erases the
+    rows it holds in place first (`erase_held_rows`, macros/privacy/erasure.sql). Tagged
     `partitioned`: `dbt run -s +tag:partitioned` brings every such layer up to date. -#}
-{% macro partition_incremental_config(partition_column='_partition_date') -%}
+{% macro partition_incremental_config(partition_column='_partition_date', erasure=none, key_columns=none) -%}
+    {%- if erasure is not none -%}
+        {{ config(pre_hook=erase_held_rows_hook(erasure, key_columns)) }}
+    {%- endif -%}
     {%- if target.type == 'spark' -%}
         {{ config(materialized='incremental', incremental_strategy='insert_overwrite',
                   partition_by=[partition_column], on_schema_change='fail', tags=['partitioned']) }}
     {%- else -%}
         {{ config(materialized='incremental', incremental_strategy='delete+insert',
-                  unique_key=partition_column, on_schema_change='fail', tags=['partitioned']) }}
+                  unique_key=['_source_file', '_source_row'] if key_columns else partition_column,
+                  on_schema_change='fail', tags=['partitioned']) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -59,12 +67,14 @@
 {#- CTEs ending in `incremental_source`: the raw rows of `source_cte` (raw table
     `source_name`.`table_name`) this run reads. Full build: all of them. Incremental:
     every row of a file the table has not seen or whose row count changed, and the rows
-    of files it holds whose arrival (`raw_arrival`, the raw text, parsed here exactly as
-    the model parses it) is within the lookback of the latest valid arrival held.
-    Files whose held rows all arrived before that are not read at all (raw files are
-    immutable once delivered: rewriting one in place needs `--full-refresh`). The
-    filter runs on the raw text, before the model parses every column. -#}
-{% macro incremental_source(source_cte, source_name, table_name, raw_arrival) -%}
+    of files it holds whose arrival is within the lookback of the latest valid arrival
+    held (found by position among the held rows, whose `arrived_at` is the parsed raw
+    arrival: parsing every raw row's arrival each night cost 200 thread-seconds on
+    `large`; an erased row, arrival NULL, stays as held). Files whose held rows all
+    arrived before that are not read at all (raw files are immutable once delivered:
+    rewriting one in place needs `--full-refresh`). The filter runs before the model
+    parses any column. -#}
+{% macro incremental_source(source_cte, source_name, table_name) -%}
     {%- if is_incremental_run() -%}
     {%- do incremental_held_columns() -%}
     incremental_held_files as (
@@ -100,14 +110,23 @@
             or held_files.latest_arrival >= incremental_watermark.since
     ),
 
+    incremental_reread as (
+        select held._source_file, held._source_row
+        from {{ this }} as held
+        cross join incremental_watermark
+        where held.arrived_at >= incremental_watermark.since
+    ),
+
     incremental_source as (
         select {{ source_cte }}.*
         from {{ source_cte }}
         inner join incremental_files
             on {{ source_cte }}._source_file = incremental_files._source_file
-        where
-            incremental_files.is_read_whole
-            or {{ parse_timestamp(raw_arrival) }} >= (select incremental_watermark.since from incremental_watermark)
+        left join incremental_reread
+            on
+                {{ source_cte }}._source_file = incremental_reread._source_file
+                and {{ source_cte }}._source_row = incremental_reread._source_row
+        where incremental_files.is_read_whole or incremental_reread._source_file is not null
     )
     {%- else -%}
     incremental_source as (
@@ -118,13 +137,16 @@
 
 {#- CTEs ending in `candidates`: the rows of `typed_cte` (the rows of
     `incremental_source`, parsed) that this run buckets. Full build: all of them.
-    Incremental: the new rows and the rows already held for the partitions they touch
-    (minus those re-read); with `erasure` (the model's `erasure_spec`), also every
-    partition holding a row of an erasure the ledger does not yet record as applied, so
-    a request reaches rows delivered long ago. -#}
-{% macro incremental_candidates(typed_cte, erasure=none) -%}
+    Incremental: the new rows and the rows already held that compete with them: of the
+    same business key (`key_columns`) on DuckDB, of the same partitions on Spark (minus
+    those re-read). With `erasure` (the model's `erasure_spec`), also the held
+    rows of an erasure the ledger does not yet record as applied (on DuckDB only those
+    `erase_held_rows` left: a staged row whose duplicate takes its place), so a request
+    reaches rows delivered long ago. -#}
+{% macro incremental_candidates(typed_cte, key_columns, erasure=none) -%}
     {%- if is_incremental_run() -%}
     {%- set column_list = incremental_held_columns() | join(', ') -%}
+    {%- set by_key = target.type != 'spark' -%}
     incremental_new_rows as (
         select {{ column_list }} from {{ typed_cte }}
     ),
@@ -138,6 +160,35 @@
         {{ erasure_matches(this, erasure, unapplied, scrub=true) }}
     ),
     {%- endif %}
+    {%- if by_key %}
+
+    incremental_keys as (
+        select {{ key_columns | join(', ') }} from incremental_new_rows
+        where quarantine_reason is null
+        {%- if unapplied is not none %}
+        union
+        select {% for key in key_columns %}held.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
+        from {{ this }} as held
+        inner join incremental_erased_held as erased_held
+            on held._source_file = erased_held._source_file and held._source_row = erased_held._source_row
+        {%- endif %}
+    ),
+
+    {#- Every held row of those keys, quarantined and erased ones too (they keep their
+        bucket): DuckDB cannot tell how few rows are new (it estimates every raw row),
+        and it builds the semi join's hash table on the side it thinks smaller. Held rows
+        filtered first looked smaller than the new keys, and the hash table of all 63 M
+        held event ids spilled 20 GB on `large` (146 s against seconds). #}
+    incremental_kept as (
+        select {{ column_list }} from {{ this }} as held
+        where
+            ({{ key_columns | join(', ') }}) in (select {{ key_columns | join(', ') }} from incremental_keys)
+            and not exists (
+                select 1 from incremental_new_rows as reread
+                where reread._source_file = held._source_file and reread._source_row = held._source_row
+            )
+    ),
+    {%- else %}
 
     incremental_touched as (
         {%- if unapplied is none %}
@@ -161,6 +212,7 @@
                 where incremental_new_rows._source_file = held._source_file and incremental_new_rows._source_row = held._source_row
             )
     ),
+    {%- endif %}
 
     candidates as (
         select * from incremental_new_rows

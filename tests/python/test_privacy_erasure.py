@@ -13,6 +13,10 @@ form would (`+86 …` for a phone). After the next `portrait run`:
   sign-up with the same phone after the request is a new person;
 - the first build under a new hash key re-applies the erasure from the raw request
   (the ledger notes the new key) and still nothing comes back.
+
+The run's second build erases the rows its incremental base models already hold in place
+(`erase_held_rows`); the result equals a full rebuild, row for row, including an older,
+anonymous version of one of their orders, which becomes the order's row.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import pytest
 from portrait.bench import erasures_applied
 from portrait.generate.config import AS_OF_DATE
 from portrait.identity.canonical import IDENTIFIER_TYPES, canonical
+from portrait.dbt import run_dbt
 from warehouse_fixtures import TEST_HASH_KEY, Nightly
 
 # A request after every row of the tiny load (its last arrival is 23:59 local on the
@@ -52,6 +57,7 @@ RAW_IDENTIFIER_COLUMNS = [
     ("survey_responses", "email", "email"), ("campaign_touches", "recipient", None),
     ("privacy_requests", "identifier", None),
 ]
+INCREMENTAL_BASE_MODELS = ["base_app__events", "base_shop__orders"]
 LINES = {"shop_order_items": ("shop_orders", "order_id"), "pos_lines": ("pos_transactions", "txn_id")}
 
 
@@ -89,6 +95,12 @@ class Subject:
                     self.raw_values.add(value.strip())
                     self.raw_rows.setdefault(table, []).append(row_number)
         self.phone = next(value for id_type, value in self.identifiers if id_type == "phone")
+        # An order placed from their account (not a gift to their phone).
+        self.own_order = next(
+            order_id for order_id, account in con.execute(f"""
+                select order_id, account_id from read_parquet('{raw / "shop_orders"}/*.parquet')
+                where account_id is not null order by order_id""").fetchall()
+            if ("account_id", canonical("account_id", account)) in canonical_set)
         con.close()
 
     def needles(self, key: str) -> set[str]:
@@ -198,6 +210,16 @@ def erased(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     night = Nightly(root, raw, tiny_dataset / "truth")
     digits = subject.phone
     with duckdb.connect() as con:
+        # The first version of one of their orders, placed as a guest (no account, no
+        # phone): once their versions are erased it is the order's only valid row.
+        write_parquet(con, f"""
+            select * replace (null as account_id, null as ship_phone,
+                              strftime(cast(updated_at as timestamp) - interval 1 minute, '%Y-%m-%d %H:%M:%S')
+                                  as updated_at)
+            from read_parquet('{raw / "shop_orders"}/*.parquet')
+            where order_id = '{subject.own_order}'
+            order by cast(updated_at as timestamp) limit 1""",
+                      raw / "shop_orders" / "shop_orders__guest_version.parquet")
         write_parquet(con, f"""
             select '{REQUEST_ID}' as request_id, 'mobile' as identifier_type,
                    '+86 {digits[:3]}-{digits[3:7]}-{digits[7:]}' as identifier,
@@ -217,6 +239,39 @@ def test_erasure_leaves_nothing_of_the_person(erased: tuple[Nightly, Subject]) -
     assert report["erasure"]["builds"] == 2 and report["erasure"]["compacted"]
     assert len(subject.raw_values) >= 9
     assert_nothing_left(night, subject.needles(TEST_HASH_KEY))
+
+
+def test_held_rows_erased_in_place_equal_a_full_rebuild(erased: tuple[Nightly, Subject],
+                                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+    night, subject = erased
+    log = (night.root / "logs" / "dbt.log").read_text()
+    for model in INCREMENTAL_BASE_MODELS:  # the second build erased their held rows in place
+        assert re.search(rf'delete from "portrait"\."staging"\."{model}" as held\s+using', log), model
+    with duckdb.connect(str(night.private), read_only=True) as con:
+        versions = con.execute("""
+            select row_bucket, _source_file like '%guest_version%' from staging.base_shop__orders
+            where order_id = ? order by all""", [subject.own_order]).fetchall()
+    # their versions erased, the guest version (once a duplicate of the older kind) the row
+    assert versions[-1] == ("staged", True) and {row for row in versions[:-1]} == {("erased", False)}
+
+    rebuilt = tmp_path_factory.mktemp("rebuilt") / "portrait.duckdb"
+    shutil.copyfile(night.private, rebuilt)
+    run_dbt(["run", "--full-refresh", "-s", *INCREMENTAL_BASE_MODELS],
+            env={**night.env, "PORTRAIT_DB": str(rebuilt)}, work_dir=rebuilt.parent, capture=True)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{night.private}' as incremental (read_only)").fetchall()
+        con.execute(f"attach '{rebuilt}' as rebuilt (read_only)").fetchall()
+        for model in INCREMENTAL_BASE_MODELS:
+            rows = con.execute(f"select count(*) from incremental.staging.{model}").fetchall()[0][0]
+            differing = con.execute(f"""
+                select count(*) from (
+                    (select * from incremental.staging.{model} except all select * from rebuilt.staging.{model})
+                    union all
+                    (select * from rebuilt.staging.{model} except all select * from incremental.staging.{model}))
+            """).fetchall()[0][0]
+            erased_rows = con.execute(
+                f"select count(*) from incremental.staging.{model} where row_bucket = 'erased'").fetchall()[0][0]
+            assert rows > 0 and erased_rows > 0 and differing == 0, (model, rows, erased_rows, differing)
 
 
 def test_the_ledger_and_the_reconciliation_prove_it(erased: tuple[Nightly, Subject]) -> None:

@@ -1,5 +1,4 @@
 {{ depends_on_placeholder_identifiers() }}
-{{ partition_incremental_config() }}
 {# Every raw tracking event, parsed and normalised, in exactly one bucket. The largest
    table: one pass over raw, no regular expression per row but the placeholder check.
    Incremental by local event date (macros/staging/incremental.sql). #}
@@ -9,13 +8,15 @@
     {'type': 'account_id', 'column': 'account_id'},
     {'type': 'openid', 'column': 'openid'},
 ], row_time='event_at') %}
+{% set key_columns = ['event_id'] %}
+{{ partition_incremental_config(erasure=erasure, key_columns=key_columns) }}
 with
 
 source as (
     {{ raw_source('app', 'app_events') }}
 ),
 
-{{ incremental_source('source', 'app', 'app_events', 'raw_received_at') }},
+{{ incremental_source('source', 'app', 'app_events') }},
 
 parsed as (
     select
@@ -81,8 +82,8 @@ typed_rows as (
     from checked
 ),
 
-{{ incremental_candidates('typed_rows', erasure=erasure) }},
+{{ incremental_candidates('typed_rows', key_columns, erasure=erasure) }},
 
-{{ bucketed_rows('candidates', ['event_id'], erasure=erasure) }}
+{{ bucketed_rows('candidates', key_columns, erasure=erasure) }}
 
 select * from final

@@ -1,5 +1,4 @@
 {{ depends_on_placeholder_identifiers() }}
-{{ partition_incremental_config() }}
 {# Every raw shop order row (one per order version), parsed and normalised, in exactly one
    bucket. Incremental by local order date (macros/staging/incremental.sql): every version
    of an order shares its order date, so a status update rewrites that day. #}
@@ -7,13 +6,15 @@
     {'type': 'account_id', 'column': 'account_id'},
     {'type': 'phone', 'column': 'ship_phone', 'scrub': true},
 ], row_time='updated_at') %}
+{% set key_columns = ['order_id'] %}
+{{ partition_incremental_config(erasure=erasure, key_columns=key_columns) }}
 with
 
 source as (
     {{ raw_source('shop', 'shop_orders') }}
 ),
 
-{{ incremental_source('source', 'shop', 'shop_orders', 'raw_updated_at') }},
+{{ incremental_source('source', 'shop', 'shop_orders') }},
 
 watermark as (
     select loaded_through_at from {{ ref('base_raw__load_watermark') }}
@@ -73,8 +74,8 @@ typed_rows as (
     from checked
 ),
 
-{{ incremental_candidates('typed_rows', erasure=erasure) }},
+{{ incremental_candidates('typed_rows', key_columns, erasure=erasure) }},
 
-{{ bucketed_rows('candidates', ['order_id'], erasure=erasure) }}
+{{ bucketed_rows('candidates', key_columns, erasure=erasure) }}
 
 select * from final
