@@ -122,8 +122,9 @@
 {%- endmacro %}
 
 {#- Columns an erased row keeps: provenance and the partition (incremental models
-    rewrite whole partitions), plus the parent key of a transaction (so its lines follow
-    it into `erased`; an order or receipt number identifies no one). -#}
+    replace rows by position, or whole partitions on Spark), plus the parent key of a
+    transaction (so its lines follow it into `erased`; an order or receipt number
+    identifies no one). -#}
 {% macro erased_row_kept_columns() -%}
     {{ return(['_source_file', '_source_row', '_partition_date', 'order_id', 'txn_id']) }}
 {%- endmacro %}
@@ -213,7 +214,7 @@
     Left to the model: a matched `staged` row whose key has a `duplicate` copy that is
     not matched itself; that copy now becomes the key's row, which takes ranking again.
     `key_columns`: the model's business key (as given to `bucketed_rows`).
-    Adapters without `delete ... using` (Spark) get nothing here: the model does it all. -#}
+    On Spark this is empty: the model re-buckets every partition holding a matched row. -#}
 {% macro erase_held_rows_hook(erasure, key_columns) -%}
     {{ return("{{ erase_held_rows(" ~ tojson(erasure) ~ ", " ~ tojson(key_columns) ~ ") }}") }}
 {%- endmacro %}

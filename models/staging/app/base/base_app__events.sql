@@ -1,7 +1,8 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw tracking event, parsed and normalised, in exactly one bucket. The largest
    table: one pass over raw, no regular expression per row but the placeholder check.
-   Incremental by local event date (macros/staging/incremental.sql). #}
+   Incremental: each run buckets its new raw rows with the held rows of the same event
+   ids (macros/staging/incremental.sql). #}
 {% set erasure = erasure_spec(identifiers=[
     {'type': 'device_id', 'column': 'device_id'},
     {'type': 'anonymous_id', 'column': 'anonymous_id'},

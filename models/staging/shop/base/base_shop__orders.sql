@@ -1,7 +1,7 @@
 {{ depends_on_placeholder_identifiers() }}
 {# Every raw shop order row (one per order version), parsed and normalised, in exactly one
-   bucket. Incremental by local order date (macros/staging/incremental.sql): every version
-   of an order shares its order date, so a status update rewrites that day. #}
+   bucket. Incremental (macros/staging/incremental.sql): a status update is bucketed with
+   the held versions of its order. #}
 {% set erasure = erasure_spec(identifiers=[
     {'type': 'account_id', 'column': 'account_id'},
     {'type': 'phone', 'column': 'ship_phone', 'scrub': true},
