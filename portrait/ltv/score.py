@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from portrait.ltv.models import (
     bgnbd_from_parameters,
@@ -24,6 +26,9 @@ STATUS_FITTED = "fitted"
 STATUS_TOO_THIN = "too_thin"
 #: Fewest buyers, and fewest repeat buyers with spend, the two fits need.
 MIN_BUYERS, MIN_REPEAT_BUYERS = 10, 10
+#: What BG/NBD's predictions for a buyer depend on: scoring evaluates them once per
+#: distinct history (65 % of the rows on `large`) and gives each buyer its history's values.
+HISTORY = ["frequency", "recency", "T"]
 COLUMNS = ["person_id", "expected_purchases_90d", "expected_purchases_365d", "probability_alive",
            "expected_spend_per_purchase", "expected_clv_12m", "ltv_tier"]
 
@@ -44,9 +49,24 @@ def _prepared(summary: pd.DataFrame) -> pd.DataFrame:
     depends on input order), in the column names pymc-marketing reads. Buyers whose first
     purchase is on the as-of date (T = 0) are too new: nothing has been observed of them
     yet, so they stay `unscored`."""
-    data = (summary[summary["t_weeks"] > 0].sort_values("person_id", kind="stable").reset_index(drop=True)
-            .rename(columns={"recency_weeks": "recency", "t_weeks": "T"}))
+    scorable = summary[summary["t_weeks"] > 0]
+    # person ids are unique: any sort gives the same order; Arrow's is the fastest here
+    order = pc.sort_indices(pa.array(scorable["person_id"])).to_numpy()
+    data = scorable.take(order).reset_index(drop=True).rename(columns={"recency_weeks": "recency", "t_weeks": "T"})
     return data.assign(customer_id=np.arange(len(data)))
+
+
+def _histories(data: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct (`frequency`, `recency`, `T`) of `data`, in order of first appearance
+    and numbered as `customer_id`, and for each row of `data` the number of its history."""
+    combined = np.zeros(len(data), dtype=np.int64)
+    for column in HISTORY:
+        code, levels = pd.factorize(data[column])
+        combined = combined * max(len(levels), 1) + code
+    codes, _ = pd.factorize(combined)
+    first = ~pd.Series(codes).duplicated().to_numpy()
+    histories = data.loc[first, HISTORY].reset_index(drop=True)
+    return histories.assign(customer_id=np.arange(len(histories))), codes
 
 
 def _spend_input(data: pd.DataFrame) -> pd.DataFrame:
@@ -92,19 +112,30 @@ def score_customers(summary: pd.DataFrame, discount_rate_monthly: float, tier_cu
         # typed, so the empty table still has text and double columns in the warehouse
         return pd.DataFrame({name: pd.Series(dtype="string" if name in ("person_id", "ltv_tier") else "float64")
                              for name in COLUMNS})
+    from pymc_marketing.clv.utils import customer_lifetime_value
+
     data = _prepared(summary)
     spend_input = _spend_input(data)
-    bgnbd = bgnbd_from_parameters(data, fit)
+    histories, history_of = _histories(data)
+    bgnbd = bgnbd_from_parameters(histories, fit)
     gamma_gamma = gamma_gamma_from_parameters(spend_input, fit)
-    clv = _values(gamma_gamma.expected_customer_lifetime_value(
-        transaction_model=bgnbd, data=spend_input, future_t=12, discount_rate=discount_rate_monthly, time_unit="W"))
+
+    def per_buyer(values) -> np.ndarray:
+        return _values(values)[history_of]
+
+    spend = _values(gamma_gamma.expected_customer_spend(data=spend_input))
+    # pymc-marketing's CLV is the expected spend times the discounted expected purchases of
+    # each month (`GammaGammaModel.expected_customer_lifetime_value`); the purchases depend
+    # on the history only, so the 12 monthly steps run once per history, at a spend of 1
+    discounted_purchases = per_buyer(customer_lifetime_value(
+        bgnbd, histories.assign(future_spend=1.0), future_t=12, discount_rate=discount_rate_monthly, time_unit="W"))
     result = pd.DataFrame({
         "person_id": data["person_id"],
-        "expected_purchases_90d": _values(bgnbd.expected_purchases(data=data, future_t=90 / 7)),
-        "expected_purchases_365d": _values(bgnbd.expected_purchases(data=data, future_t=365 / 7)),
-        "probability_alive": _values(bgnbd.expected_probability_alive(data=data)),
-        "expected_spend_per_purchase": _values(gamma_gamma.expected_customer_spend(data=spend_input)),
-        "expected_clv_12m": clv,
+        "expected_purchases_90d": per_buyer(bgnbd.expected_purchases(data=histories, future_t=90 / 7)),
+        "expected_purchases_365d": per_buyer(bgnbd.expected_purchases(data=histories, future_t=365 / 7)),
+        "probability_alive": per_buyer(bgnbd.expected_probability_alive(data=histories)),
+        "expected_spend_per_purchase": spend,
+        "expected_clv_12m": spend * discounted_purchases,
     })
     result["ltv_tier"] = ltv_tiers(result["expected_clv_12m"].to_numpy(), tier_cutoffs)
     return result[COLUMNS]

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from portrait.ltv.cdnow import CALIBRATION_END, cdnow_transactions
-from portrait.ltv.models import rfm_summary
-from portrait.ltv.score import backtest_ltv, fit_ltv, ltv_tiers, score_customers
+from portrait.ltv.models import bgnbd_from_parameters, gamma_gamma_from_parameters, rfm_summary
+from portrait.ltv.score import _prepared, _spend_input, backtest_ltv, fit_ltv, ltv_tiers, score_customers
 
 CUTOFFS = {"high": 0.2, "medium": 0.5}
 
@@ -42,6 +42,30 @@ def test_scores_are_consistent_and_independent_of_row_order(cdnow_summary: pd.Da
     assert scored.loc[frequent, "ltv_tier"] == "high"
     shares = scored["ltv_tier"].value_counts(normalize=True)
     assert shares["high"] == pytest.approx(0.2, abs=0.02)
+
+
+def test_scores_per_distinct_history_equal_pymc_marketing_per_buyer(cdnow_summary: pd.DataFrame) -> None:
+    """Scoring evaluates BG/NBD once per distinct (frequency, recency, T); each buyer must
+    get exactly what pymc-marketing computes for that buyer's own row."""
+    fit = fit_ltv(cdnow_summary)
+    scored = score_customers(cdnow_summary, 0.01, CUTOFFS, fit=fit)
+    data = _prepared(cdnow_summary)
+    spend_input = _spend_input(data)
+    assert data[["frequency", "recency", "T"]].drop_duplicates().shape[0] < 0.5 * len(data)  # histories repeat
+    bgnbd = bgnbd_from_parameters(data, fit)
+    gamma_gamma = gamma_gamma_from_parameters(spend_input, fit)
+    expected = {
+        "expected_purchases_90d": bgnbd.expected_purchases(data=data, future_t=90 / 7),
+        "expected_purchases_365d": bgnbd.expected_purchases(data=data, future_t=365 / 7),
+        "probability_alive": bgnbd.expected_probability_alive(data=data),
+        "expected_spend_per_purchase": gamma_gamma.expected_customer_spend(data=spend_input),
+        "expected_clv_12m": gamma_gamma.expected_customer_lifetime_value(
+            transaction_model=bgnbd, data=spend_input, future_t=12, discount_rate=0.01, time_unit="W"),
+    }
+    assert list(scored["person_id"]) == list(data["person_id"])
+    for column, values in expected.items():
+        np.testing.assert_allclose(scored[column].to_numpy(), np.asarray(values).reshape(-1), rtol=1e-12,
+                                   err_msg=column)
 
 
 def test_too_new_buyers_are_unscored_and_thin_data_is_not_fitted(cdnow_summary: pd.DataFrame) -> None:
