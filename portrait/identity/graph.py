@@ -6,8 +6,12 @@ from the component itself — the earliest-seen identifier, ties broken by ident
 type and value — so the same data always gives the same ids, a person keeps the id as
 data grows, and when two persons merge the older id survives.
 
-Everything is vectorised: identifiers are dictionary-encoded with pyarrow and the
-components found by scipy's union-find-like BFS over a sparse matrix.
+Everything is vectorised on integer node numbers. In the warehouse the numbers come from
+`int_identity__nodes` (`node_id`: the identifiers numbered in representative order), so
+the dbt models hand this module integer arrays only; the functions on Arrow tables of
+identifier strings (`resolve_components`, `decide_edges`) number the nodes the same way
+in Python (`node_numbers`) and call the same integer functions. Components are found by
+scipy's BFS over a sparse matrix.
 """
 
 from __future__ import annotations
@@ -64,39 +68,39 @@ def _indices(universe: pa.Array, types: pa.Array, values: pa.Array) -> np.ndarra
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _representatives(nodes: pa.Table, labels: np.ndarray) -> np.ndarray:
-    """Per node, the row of its component's representative: earliest first_seen_at, then
-    the more durable identifier type, then the smaller value."""
-    type_rank = pc.index_in(nodes["identifier_type"], value_set=pa.array(list(IDENTIFIER_TYPE_RANK)))
+def node_numbers(nodes: pa.Table) -> np.ndarray:
+    """Per node row, its number in representative order: earliest `first_seen_at` (missing
+    last), then the more durable identifier type (`IDENTIFIER_TYPE_RANK`; unknown types
+    last), then the smaller value, then the type. The Python twin of
+    `int_identity__nodes.node_id` (a test holds the two equal)."""
+    n = nodes.num_rows
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    types = _flat(nodes["identifier_type"])
+    type_rank = pc.index_in(types, value_set=pa.array(list(IDENTIFIER_TYPE_RANK)))
     type_rank = pc.fill_null(type_rank, len(IDENTIFIER_TYPE_RANK)).to_numpy(zero_copy_only=False)
+    type_name_rank = pc.rank(types, sort_keys="ascending", tiebreaker="dense").to_numpy(zero_copy_only=False)
     value_rank = pc.rank(_flat(nodes["identifier_value"]), sort_keys="ascending", tiebreaker="dense")
     seen_rank = pc.rank(_flat(nodes["first_seen_at"]), sort_keys=[("", "ascending", "at_end")],
                         tiebreaker="dense")
-    # np.lexsort sorts by the last key first: component, then first seen, type, value.
-    order = np.lexsort((
-        value_rank.to_numpy(zero_copy_only=False),
-        type_rank,
-        seen_rank.to_numpy(zero_copy_only=False),
-        labels,
-    ))
-    sorted_labels = labels[order]
-    is_first = np.ones(len(order), dtype=bool)
-    is_first[1:] = sorted_labels[1:] != sorted_labels[:-1]
-    representative_of_label = np.empty(labels.max() + 1, dtype=np.int64)
-    representative_of_label[sorted_labels[is_first]] = order[is_first]
-    return representative_of_label[labels]
+    # np.lexsort sorts by the last key first: first seen, type rank, value, type name.
+    order = np.lexsort((type_name_rank, value_rank.to_numpy(zero_copy_only=False), type_rank,
+                        seen_rank.to_numpy(zero_copy_only=False)))
+    numbers = np.empty(n, dtype=np.int64)
+    numbers[order] = np.arange(n, dtype=np.int64)
+    return numbers
 
 
-def _with_representatives(nodes: pa.Table, a: np.ndarray, b: np.ndarray) -> pa.Table:
-    if nodes.num_rows == 0:
-        return nodes.append_column("component_type", pa.array([], pa.string())).append_column(
-            "component_value", pa.array([], pa.string())
-        )
-    labels = component_labels(a, b, nodes.num_rows)
-    representative = pa.array(_representatives(nodes, labels))
-    return nodes.append_column(
-        "component_type", pc.take(nodes["identifier_type"], representative)
-    ).append_column("component_value", pc.take(nodes["identifier_value"], representative))
+def representative_numbers(labels: np.ndarray) -> np.ndarray:
+    """Per node number, the smallest node number of its component: with nodes numbered in
+    representative order (`node_numbers`, `int_identity__nodes`), the component's
+    representative. `labels`: the component label of each node number."""
+    n = len(labels)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    smallest = np.full(int(labels.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, labels, np.arange(n, dtype=np.int64))
+    return smallest[labels]
 
 
 def resolve_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
@@ -116,7 +120,13 @@ def resolve_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
     unknown = int((a < 0).sum() + (b < 0).sum())
     if unknown:
         raise ValueError(f"{unknown} edge endpoints are not among the nodes")
-    return _with_representatives(nodes, a, b)
+    numbers = node_numbers(nodes)
+    labels = component_labels(numbers[a], numbers[b], nodes.num_rows)
+    row_of_number = np.argsort(numbers)
+    representative = pa.array(row_of_number[representative_numbers(labels)[numbers]], pa.int64())
+    return nodes.append_column(
+        "component_type", pc.take(nodes["identifier_type"], representative)
+    ).append_column("component_value", pc.take(nodes["identifier_value"], representative))
 
 
 WEAK_IDENTIFIER_TYPES = ("device_id", "anonymous_id")
@@ -244,6 +254,39 @@ def _cut_splits(n: int, a: np.ndarray, b: np.ndarray, used: np.ndarray,
     return np.concatenate(cut) if cut else np.zeros(0, dtype=np.int64)
 
 
+CONFLICT_REASON = "conflict_rule: bridges CRM members with different phones"
+SPLIT_REASON = "steward_split: path cut"
+UNKNOWN_REASON = "unknown_identifier"
+
+
+def edge_drop_reasons(n_nodes: int, a: np.ndarray, b: np.ndarray, is_merge: np.ndarray, node_is_weak: np.ndarray,
+                      anchor_node: np.ndarray, anchor_phone: np.ndarray,
+                      splits: list[tuple[int, int]]) -> np.ndarray:
+    """Why each guard-passing edge is not used (None when it is), on integer node numbers.
+
+    a, b: the edge's node numbers (-1: not a node); is_merge: the edge is a steward merge
+    (it bypasses the conflict rule); node_is_weak: per node number; anchor_node,
+    anchor_phone: CRM members with a valid phone (node number, phone code); splits: the
+    stewards' forced splits as node-number pairs, applied last by cutting every remaining
+    path between the pair. An edge's verdict depends only on its two ends and whether it
+    is a steward merge, never on the order of the edges (a split ends up cutting every used
+    edge into the second identifier from the first one's side, whichever path it finds
+    first).
+    Returns one reason per edge (object array): None, `unknown_identifier`,
+    `conflict_rule: ...` or `steward_split: path cut`.
+    """
+    known = (a >= 0) & (b >= 0)
+    observed = known & ~is_merge
+    keep = _conflict_mask(a[observed], b[observed], node_is_weak, anchor_node, anchor_phone)
+    used = known & is_merge
+    used[np.flatnonzero(observed)[keep]] = True
+    reasons = np.full(len(a), None, dtype=object)
+    reasons[~known] = UNKNOWN_REASON
+    reasons[np.flatnonzero(observed)[~keep]] = CONFLICT_REASON
+    reasons[_cut_splits(n_nodes, a, b, used, splits)] = SPLIT_REASON
+    return reasons
+
+
 def decide_edges(
     nodes: pa.Table,
     edges: pa.Table,
@@ -251,29 +294,19 @@ def decide_edges(
     splits: pa.Table,
     weak_types: tuple[str, ...] = WEAK_IDENTIFIER_TYPES,
 ) -> pa.Array:
-    """Why each guard-passing edge is not used (NULL when it is): the graph-level decisions.
+    """`edge_drop_reasons` on Arrow tables of identifier strings.
 
-    edges: edges that passed the SQL guards, with `rule`. `steward_merge` edges bypass the
-    conflict rule. `splits`: the stewards' forced splits (`identifier_type_a`, ...), applied
-    last by cutting every remaining path between the pair.
-    Returns one reason per edge: NULL, `unknown_identifier`, `conflict_rule: ...` or
-    `steward_split: path cut`.
+    edges: edges that passed the SQL guards, with `rule` (`steward_merge` edges bypass the
+    conflict rule). anchors: `identifier_type`, `identifier_value` (the CRM member),
+    `phone`. splits: the stewards' forced splits (`identifier_type_a`, ...).
+    Returns one reason per edge, as a string array.
     """
     universe = _universe(nodes)
     a = _indices(universe, edges["identifier_type_a"], edges["identifier_value_a"])
     b = _indices(universe, edges["identifier_type_b"], edges["identifier_value_b"])
-    known = (a >= 0) & (b >= 0)
     is_merge = pc.equal(edges["rule"], "steward_merge").to_numpy(zero_copy_only=False)
-    observed = known & ~is_merge
-    keep = _conflict_mask(a[observed], b[observed], *_conflict_inputs(nodes, universe, anchors, weak_types))
-    used = known & is_merge
-    used[np.flatnonzero(observed)[keep]] = True
-    reasons = np.full(len(a), None, dtype=object)
-    reasons[~known] = "unknown_identifier"
-    conflicted = np.flatnonzero(observed)[~keep]
-    reasons[conflicted] = "conflict_rule: bridges CRM members with different phones"
     split_a = _indices(universe, splits["identifier_type_a"], splits["identifier_value_a"])
     split_b = _indices(universe, splits["identifier_type_b"], splits["identifier_value_b"])
-    cut = _cut_splits(len(universe), a, b, used, list(zip(split_a.tolist(), split_b.tolist())))
-    reasons[cut] = "steward_split: path cut"
+    reasons = edge_drop_reasons(len(universe), a, b, is_merge, *_conflict_inputs(nodes, universe, anchors, weak_types),
+                                list(zip(split_a.tolist(), split_b.tolist())))
     return pa.array(reasons, pa.string())

@@ -1,24 +1,48 @@
 """Connected components of the identity graph over the used edges (thin wrapper; logic in
-portrait.identity.graph)."""
+portrait.identity.graph). DuckDB numbers the used edges' identifiers
+(`int_identity__nodes`, numbered in representative order), Python labels the components
+on the integer arrays, and DuckDB joins each identifier to its representative: the
+smallest number in its component."""
 
 from portrait.imports import serial_imports
 
 with serial_imports():
-    from portrait.identity import resolve_components
+    import numpy as np
+    import pyarrow as pa
+    from portrait.identity.graph import component_labels, representative_numbers
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    nodes = (
-        dbt.ref("int_identity__identifiers")
-        .filter("not is_placeholder")
-        .project("identifier_type, identifier_value, first_seen_at")
-        .fetch_arrow_table()
-    )
-    edges = (
-        dbt.ref("int_identity__edge_decisions")
-        .filter("graph_drop_reason is null")
-        .project("identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b")
-        .fetch_arrow_table()
-    )
-    return resolve_components(nodes, edges)
+    # DuckDB resolves these local names in the queries below (replacement scans).
+    nodes = dbt.ref("int_identity__nodes")
+    decisions = dbt.ref("int_identity__edge_decisions")
+
+    n_nodes, largest = session.sql("select count(*), max(node_id) from nodes").fetchall()[0]
+    if n_nodes and largest != n_nodes - 1:
+        raise ValueError(f"int_identity__nodes numbers {n_nodes} nodes up to {largest}: expected 0..{n_nodes - 1}")
+    used = session.sql("""
+        select coalesce(node_a.node_id, -1) as a, coalesce(node_b.node_id, -1) as b
+        from decisions as edge
+        left join nodes as node_a
+            on node_a.identifier_type = edge.identifier_type_a and node_a.identifier_value = edge.identifier_value_a
+        left join nodes as node_b
+            on node_b.identifier_type = edge.identifier_type_b and node_b.identifier_value = edge.identifier_value_b
+        where edge.graph_drop_reason is null
+    """).fetchnumpy()
+    a, b = np.asarray(used["a"], dtype=np.int64), np.asarray(used["b"], dtype=np.int64)
+    unknown = int((a < 0).sum() + (b < 0).sum())
+    if unknown:
+        raise ValueError(f"{unknown} used edge endpoints are not among the nodes (int_identity__nodes)")
+    representative = pa.table({
+        "node_id": np.arange(n_nodes, dtype=np.int64),
+        "representative_id": representative_numbers(component_labels(a, b, int(n_nodes))),
+    })
+    return session.sql("""
+        select
+            node.identifier_type, node.identifier_value, node.first_seen_at,
+            chosen.identifier_type as component_type, chosen.identifier_value as component_value
+        from nodes as node
+        inner join representative on representative.node_id = node.node_id
+        inner join nodes as chosen on chosen.node_id = representative.representative_id
+    """)

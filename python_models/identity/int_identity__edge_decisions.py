@@ -1,41 +1,85 @@
 """Graph-level verdicts on the edges that passed the row-level guards (thin wrapper;
-logic in portrait.identity.graph.decide_edges): the conflict rule and stewards' splits."""
+logic in portrait.identity.graph.edge_drop_reasons): the conflict rule and stewards'
+splits. DuckDB numbers the edges' identifiers (`int_identity__nodes`), Python decides on
+the integer arrays, and DuckDB joins the few verdicts back onto the edges."""
 
 from portrait.imports import serial_imports
 
 with serial_imports():
+    import numpy as np
     import pyarrow as pa
-    from portrait.identity import decide_edges
+    from portrait.identity.graph import edge_drop_reasons
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     weak_types = tuple(dbt.config.get("weak_identifier_types") or ("device_id", "anonymous_id"))
+    weak_list = ", ".join("'" + name.replace("'", "''") + "'" for name in weak_types)
 
-    nodes = (
-        dbt.ref("int_identity__identifiers")
-        .filter("not is_placeholder")
-        .project("identifier_type, identifier_value, first_seen_at")
-        .fetch_arrow_table()
-    )
-    edges = (
-        dbt.ref("int_identity__candidate_edges")
-        .filter("passes_guards")
-        .project("identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b, source_table, rule")
-        .order("identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b, source_table, rule")
-        .fetch_arrow_table()
-    )
-    anchors = (
-        dbt.ref("stg_crm__members")
-        .filter("phone is not null and not is_phone_placeholder")
-        .project("'member_id' as identifier_type, member_id as identifier_value, phone")
-        .fetch_arrow_table()
-    )
-    splits = (
-        dbt.ref("identity_overrides")
-        .filter("action = 'split'")
-        .project("identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b")
-        .fetch_arrow_table()
-    )
-    reasons = decide_edges(nodes, edges, anchors, splits, weak_types)
-    return edges.append_column("graph_drop_reason", reasons.cast(pa.string()))
+    # DuckDB resolves these local names in the queries below (replacement scans).
+    nodes = dbt.ref("int_identity__nodes")
+    candidates = dbt.ref("int_identity__candidate_edges")
+    members = dbt.ref("stg_crm__members")
+    overrides = dbt.ref("identity_overrides")
+
+    numbered = session.sql("""
+        select
+            edge.identifier_type_a, edge.identifier_value_a, edge.identifier_type_b, edge.identifier_value_b,
+            edge.source_table, edge.rule, edge.rule = 'steward_merge' as is_merge,
+            coalesce(node_a.node_id, -1) as node_a, coalesce(node_b.node_id, -1) as node_b
+        from candidates as edge
+        left join nodes as node_a
+            on node_a.identifier_type = edge.identifier_type_a and node_a.identifier_value = edge.identifier_value_a
+        left join nodes as node_b
+            on node_b.identifier_type = edge.identifier_type_b and node_b.identifier_value = edge.identifier_value_b
+        where edge.passes_guards
+    """)
+    # in any order: a verdict depends on the edge's ends and `is_merge` only
+    edges = numbered.project("node_a, node_b, is_merge").fetchnumpy()
+    n_nodes = session.sql("select count(*) from nodes").fetchall()[0][0]
+    node_is_weak = session.sql(f"select identifier_type in ({weak_list}) as is_weak from nodes order by node_id") \
+        .fetchnumpy()["is_weak"]
+    anchors = session.sql("""
+        select node.node_id, dense_rank() over (order by member.phone) - 1 as phone_code
+        from members as member
+        inner join nodes as node on node.identifier_type = 'member_id' and node.identifier_value = member.member_id
+        where member.phone is not null and not member.is_phone_placeholder
+    """).fetchnumpy()
+    splits = session.sql("""
+        select coalesce(node_a.node_id, -1) as node_a, coalesce(node_b.node_id, -1) as node_b
+        from overrides as split
+        left join nodes as node_a
+            on node_a.identifier_type = split.identifier_type_a and node_a.identifier_value = split.identifier_value_a
+        left join nodes as node_b
+            on node_b.identifier_type = split.identifier_type_b and node_b.identifier_value = split.identifier_value_b
+        where split.action = 'split'
+    """).fetchall()
+
+    a, b = np.asarray(edges["node_a"], dtype=np.int64), np.asarray(edges["node_b"], dtype=np.int64)
+    is_merge = np.asarray(edges["is_merge"], dtype=bool)
+    reasons = edge_drop_reasons(
+        int(n_nodes), a, b, is_merge, np.asarray(node_is_weak, dtype=bool),
+        np.asarray(anchors["node_id"], dtype=np.int64), np.asarray(anchors["phone_code"], dtype=np.int64),
+        [(int(x), int(y)) for x, y in splits])
+    dropped_rows = np.flatnonzero(np.not_equal(reasons, None))
+    if len(dropped_rows) == 0:
+        return session.sql("""
+            select
+                identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b, source_table, rule,
+                cast(null as varchar) as graph_drop_reason
+            from candidates
+            where passes_guards
+        """)
+    # one verdict per (node_a, node_b, is_merge): parallel edges share it
+    dropped = pa.table({"node_a": a[dropped_rows], "node_b": b[dropped_rows], "is_merge": is_merge[dropped_rows],
+                        "graph_drop_reason": pa.array(reasons[dropped_rows], pa.string())})
+    return session.sql("""
+        select
+            numbered.identifier_type_a, numbered.identifier_value_a,
+            numbered.identifier_type_b, numbered.identifier_value_b,
+            numbered.source_table, numbered.rule, verdict.graph_drop_reason
+        from numbered
+        left join (select distinct * from dropped) as verdict
+            on verdict.node_a = numbered.node_a and verdict.node_b = numbered.node_b
+            and verdict.is_merge = numbered.is_merge
+    """)

@@ -9,7 +9,7 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    snapshots = dbt.ref("int_churn__snapshots").df()
+    snapshots = dbt.ref("int_churn__snapshots").filter("snapshot_role = 'score'").df()
     fitted = dbt.ref("int_predictions__churn_model").df()
     estimator = ChurnModel.load_estimator(fitted["estimator"].iloc[0])
     return score_churn(snapshots, estimator, cutoffs=dict(dbt.config.get("risk_band_cutoffs")))

@@ -120,3 +120,49 @@ def test_conflict_rule_merges_freely_when_phones_agree() -> None:
     anchors = pa.table({"identifier_type": ["member_id", "member_id"], "identifier_value": ["M1", "M1b"],
                         "phone": ["13800000001", "13800000001"]})
     assert apply_conflict_rule(nodes, edges, anchors).all()
+
+
+def test_edge_verdicts_do_not_depend_on_edge_order() -> None:
+    """The dbt model reads the edges in whatever order DuckDB returns them: the conflict
+    rule and a steward split with two equally short paths (and a parallel edge from a
+    second source) must give every edge the same verdict in any order."""
+    from portrait.identity.graph import CONFLICT_REASON, SPLIT_REASON, decide_edges
+
+    t = "2024-01-01 00:00:00"
+    nodes = _nodes([
+        ("member_id", "M1", t), ("phone", "13800000001", t), ("account_id", "U1", t),
+        ("member_id", "M2", t), ("phone", "13800000002", t), ("account_id", "U2", t),
+        ("device_id", "tablet", t), ("email", "x@y.cn", t), ("email", "z@y.cn", t), ("card_no", "C9", t),
+    ])
+    rows = [
+        ("member_id", "M1", "phone", "13800000001", "crm", "member_phone"),
+        ("account_id", "U1", "phone", "13800000001", "shop", "account_phone"),
+        ("member_id", "M2", "phone", "13800000002", "crm", "member_phone"),
+        ("account_id", "U2", "phone", "13800000002", "shop", "account_phone"),
+        ("account_id", "U1", "device_id", "tablet", "app", "login_device"),
+        ("account_id", "U2", "device_id", "tablet", "app", "login_device"),
+        ("account_id", "U2", "device_id", "tablet", "web", "login_device"),   # parallel edge
+        ("card_no", "C9", "email", "x@y.cn", "pos", "card_email"),            # C9 - x - M1 and C9 - z - M1
+        ("email", "x@y.cn", "member_id", "M1", "crm", "member_email"),
+        ("card_no", "C9", "email", "z@y.cn", "pos", "card_email"),
+        ("email", "z@y.cn", "member_id", "M1", "crm", "member_email"),
+        ("card_no", "C9", "member_id", "M2", "identity_overrides", "steward_merge"),
+    ]
+    names = ["identifier_type_a", "identifier_value_a", "identifier_type_b", "identifier_value_b", "source_table",
+             "rule"]
+    anchors = pa.table({"identifier_type": ["member_id", "member_id"], "identifier_value": ["M1", "M2"],
+                        "phone": ["13800000001", "13800000002"]})
+    splits = pa.table({"identifier_type_a": ["card_no"], "identifier_value_a": ["C9"],
+                       "identifier_type_b": ["member_id"], "identifier_value_b": ["M1"]})
+
+    def verdicts(order: list[int]) -> dict[tuple, str | None]:
+        table = pa.table({name: [rows[i][k] for i in order] for k, name in enumerate(names)})
+        reasons = decide_edges(nodes, table, anchors, splits).to_pylist()
+        return {rows[i]: reason for i, reason in zip(order, reasons)}
+
+    first = verdicts(list(range(len(rows))))
+    assert sum(reason == CONFLICT_REASON for reason in first.values()) == 3
+    assert sum(reason == SPLIT_REASON for reason in first.values()) == 2
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        assert verdicts(list(rng.permutation(len(rows)))) == first

@@ -49,3 +49,31 @@ def test_explain_names_the_guard_that_kept_two_identifiers_apart(tiny_warehouse:
     code, text = explain(str(tiny_warehouse.db), [f"{a_type}:{a_value}", f"{b_type}:{b_value}"])
     assert code == 0
     assert "TWO PERSONS" in text and "DROPPED (degree_cap" in text
+
+
+def test_sql_node_numbers_match_the_python_numbering_and_components_match_python(tiny_warehouse: Warehouse) -> None:
+    """`int_identity__nodes` numbers identifiers in SQL; the Python functions on identifier
+    strings number them in Python (`node_numbers`). The two orders, and the components the
+    dbt models wrote from the SQL numbers, must be the ones Python computes from strings."""
+    import numpy as np
+
+    from portrait.identity.graph import node_numbers, resolve_components
+
+    with tiny_warehouse.connect() as con:
+        nodes = con.sql("""
+            select identifier_type, identifier_value, first_seen_at, node_id
+            from intermediate.int_identity__nodes""").to_arrow_table()
+        used = con.sql("""
+            select identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b
+            from intermediate.int_identity__edge_decisions where graph_drop_reason is null""").to_arrow_table()
+        written = con.sql("""
+            select identifier_type, identifier_value, component_type, component_value
+            from intermediate.int_identity__components""").fetchall()
+    assert nodes.num_rows > 1000 and len({r[0] for r in written}) >= 5
+    assert nodes["first_seen_at"].null_count < nodes.num_rows
+    np.testing.assert_array_equal(node_numbers(nodes), nodes["node_id"].to_numpy())
+    python = resolve_components(nodes.drop_columns(["node_id"]), used)
+    expected = set(zip(*(python[name].to_pylist() for name in
+                         ("identifier_type", "identifier_value", "component_type", "component_value"))))
+    assert set(written) == expected
+    assert sum(1 for row in written if row[:2] != row[2:]) > 100  # merges happened
