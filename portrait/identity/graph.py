@@ -267,11 +267,12 @@ def edge_drop_reasons(n_nodes: int, a: np.ndarray, b: np.ndarray, is_merge: np.n
     a, b: the edge's node numbers (-1: not a node); is_merge: the edge is a steward merge
     (it bypasses the conflict rule); node_is_weak: per node number; anchor_node,
     anchor_phone: CRM members with a valid phone (node number, phone code); splits: the
-    stewards' forced splits as node-number pairs, applied last by cutting every remaining
-    path between the pair. An edge's verdict depends only on its two ends and whether it
-    is a steward merge, never on the order of the edges (a split ends up cutting every used
-    edge into the second identifier from the first one's side, whichever path it finds
-    first).
+    stewards' forced splits as node-number pairs, applied last, one after another in list
+    order (a later split acts on what the earlier ones left: pass them in request order),
+    each cutting every remaining path between its pair. An edge's verdict depends only on
+    its two ends and whether it is a steward merge, never on the order of the edges (a
+    split ends up cutting every used edge into the second identifier from the first one's
+    side, whichever path it finds first).
     Returns one reason per edge (object array): None, `unknown_identifier`,
     `conflict_rule: ...` or `steward_split: path cut`.
     """

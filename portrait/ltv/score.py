@@ -58,12 +58,9 @@ def _prepared(summary: pd.DataFrame) -> pd.DataFrame:
 
 def _histories(data: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct (`frequency`, `recency`, `T`) of `data`, in order of first appearance
-    and numbered as `customer_id`, and for each row of `data` the number of its history."""
-    combined = np.zeros(len(data), dtype=np.int64)
-    for column in HISTORY:
-        code, levels = pd.factorize(data[column])
-        combined = combined * max(len(levels), 1) + code
-    codes, _ = pd.factorize(combined)
+    and numbered as `customer_id`, and for each row of `data` the number of its history
+    (a missing value is a value of its own: it never joins another history)."""
+    codes = data.groupby(HISTORY, sort=False, dropna=False).ngroup().to_numpy()
     first = ~pd.Series(codes).duplicated().to_numpy()
     histories = data.loc[first, HISTORY].reset_index(drop=True)
     return histories.assign(customer_id=np.arange(len(histories))), codes

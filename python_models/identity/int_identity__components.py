@@ -14,19 +14,20 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    # DuckDB resolves these local names in the queries below (replacement scans).
-    nodes = dbt.ref("int_identity__nodes")
-    decisions = dbt.ref("int_identity__edge_decisions")
+    # DuckDB resolves these local names in the queries below (replacement scans); the names
+    # are specific so that no table of the search path can shadow them.
+    identity_nodes = dbt.ref("int_identity__nodes")
+    edge_decisions = dbt.ref("int_identity__edge_decisions")
 
-    n_nodes, largest = session.sql("select count(*), max(node_id) from nodes").fetchall()[0]
+    n_nodes, largest = session.sql("select count(*), max(node_id) from identity_nodes").fetchall()[0]
     if n_nodes and largest != n_nodes - 1:
         raise ValueError(f"int_identity__nodes numbers {n_nodes} nodes up to {largest}: expected 0..{n_nodes - 1}")
     used = session.sql("""
         select coalesce(node_a.node_id, -1) as a, coalesce(node_b.node_id, -1) as b
-        from decisions as edge
-        left join nodes as node_a
+        from edge_decisions as edge
+        left join identity_nodes as node_a
             on node_a.identifier_type = edge.identifier_type_a and node_a.identifier_value = edge.identifier_value_a
-        left join nodes as node_b
+        left join identity_nodes as node_b
             on node_b.identifier_type = edge.identifier_type_b and node_b.identifier_value = edge.identifier_value_b
         where edge.graph_drop_reason is null
     """).fetchnumpy()
@@ -34,7 +35,7 @@ def model(dbt, session):
     unknown = int((a < 0).sum() + (b < 0).sum())
     if unknown:
         raise ValueError(f"{unknown} used edge endpoints are not among the nodes (int_identity__nodes)")
-    representative = pa.table({
+    representatives = pa.table({
         "node_id": np.arange(n_nodes, dtype=np.int64),
         "representative_id": representative_numbers(component_labels(a, b, int(n_nodes))),
     })
@@ -42,7 +43,7 @@ def model(dbt, session):
         select
             node.identifier_type, node.identifier_value, node.first_seen_at,
             chosen.identifier_type as component_type, chosen.identifier_value as component_value
-        from nodes as node
-        inner join representative on representative.node_id = node.node_id
-        inner join nodes as chosen on chosen.node_id = representative.representative_id
+        from identity_nodes as node
+        inner join representatives on representatives.node_id = node.node_id
+        inner join identity_nodes as chosen on chosen.node_id = representatives.representative_id
     """)

@@ -16,44 +16,49 @@ def model(dbt, session):
     weak_types = tuple(dbt.config.get("weak_identifier_types") or ("device_id", "anonymous_id"))
     weak_list = ", ".join("'" + name.replace("'", "''") + "'" for name in weak_types)
 
-    # DuckDB resolves these local names in the queries below (replacement scans).
-    nodes = dbt.ref("int_identity__nodes")
-    candidates = dbt.ref("int_identity__candidate_edges")
-    members = dbt.ref("stg_crm__members")
-    overrides = dbt.ref("identity_overrides")
+    # DuckDB resolves these local names in the queries below (replacement scans); the names
+    # are specific so that no table of the search path can shadow them.
+    identity_nodes = dbt.ref("int_identity__nodes")
+    identity_candidate_edges = dbt.ref("int_identity__candidate_edges")
+    crm_members = dbt.ref("stg_crm__members")
+    identity_override_rows = dbt.ref("identity_overrides")
 
-    numbered = session.sql("""
+    numbered_edges = session.sql("""
         select
             edge.identifier_type_a, edge.identifier_value_a, edge.identifier_type_b, edge.identifier_value_b,
             edge.source_table, edge.rule, edge.rule = 'steward_merge' as is_merge,
             coalesce(node_a.node_id, -1) as node_a, coalesce(node_b.node_id, -1) as node_b
-        from candidates as edge
-        left join nodes as node_a
+        from identity_candidate_edges as edge
+        left join identity_nodes as node_a
             on node_a.identifier_type = edge.identifier_type_a and node_a.identifier_value = edge.identifier_value_a
-        left join nodes as node_b
+        left join identity_nodes as node_b
             on node_b.identifier_type = edge.identifier_type_b and node_b.identifier_value = edge.identifier_value_b
         where edge.passes_guards
     """)
     # in any order: a verdict depends on the edge's ends and `is_merge` only
-    edges = numbered.project("node_a, node_b, is_merge").fetchnumpy()
-    n_nodes = session.sql("select count(*) from nodes").fetchall()[0][0]
-    node_is_weak = session.sql(f"select identifier_type in ({weak_list}) as is_weak from nodes order by node_id") \
-        .fetchnumpy()["is_weak"]
+    edges = numbered_edges.project("node_a, node_b, is_merge").fetchnumpy()
+    n_nodes = session.sql("select count(*) from identity_nodes").fetchall()[0][0]
+    node_is_weak = session.sql(
+        f"select identifier_type in ({weak_list}) as is_weak from identity_nodes order by node_id"
+    ).fetchnumpy()["is_weak"]
     anchors = session.sql("""
         select node.node_id, dense_rank() over (order by member.phone) - 1 as phone_code
-        from members as member
-        inner join nodes as node on node.identifier_type = 'member_id' and node.identifier_value = member.member_id
+        from crm_members as member
+        inner join identity_nodes as node
+            on node.identifier_type = 'member_id' and node.identifier_value = member.member_id
         where member.phone is not null and not member.is_phone_placeholder
     """).fetchnumpy()
     splits = session.sql("""
         select coalesce(node_a.node_id, -1) as node_a, coalesce(node_b.node_id, -1) as node_b
-        from overrides as split
-        left join nodes as node_a
+        from identity_override_rows as split
+        left join identity_nodes as node_a
             on node_a.identifier_type = split.identifier_type_a and node_a.identifier_value = split.identifier_value_a
-        left join nodes as node_b
+        left join identity_nodes as node_b
             on node_b.identifier_type = split.identifier_type_b and node_b.identifier_value = split.identifier_value_b
         where split.action = 'split'
-    """).fetchall()
+        order by split.requested_on, split.identifier_type_a, split.identifier_value_a,
+            split.identifier_type_b, split.identifier_value_b
+    """).fetchall()  # in request order: a later split acts on what the earlier ones left
 
     a, b = np.asarray(edges["node_a"], dtype=np.int64), np.asarray(edges["node_b"], dtype=np.int64)
     is_merge = np.asarray(edges["is_merge"], dtype=bool)
@@ -67,19 +72,21 @@ def model(dbt, session):
             select
                 identifier_type_a, identifier_value_a, identifier_type_b, identifier_value_b, source_table, rule,
                 cast(null as varchar) as graph_drop_reason
-            from candidates
+            from identity_candidate_edges
             where passes_guards
         """)
     # one verdict per (node_a, node_b, is_merge): parallel edges share it
-    dropped = pa.table({"node_a": a[dropped_rows], "node_b": b[dropped_rows], "is_merge": is_merge[dropped_rows],
-                        "graph_drop_reason": pa.array(reasons[dropped_rows], pa.string())})
+    dropped_edges = pa.table({
+        "node_a": a[dropped_rows], "node_b": b[dropped_rows], "is_merge": is_merge[dropped_rows],
+        "graph_drop_reason": pa.array(reasons[dropped_rows], pa.string()),
+    })
     return session.sql("""
         select
-            numbered.identifier_type_a, numbered.identifier_value_a,
-            numbered.identifier_type_b, numbered.identifier_value_b,
-            numbered.source_table, numbered.rule, verdict.graph_drop_reason
-        from numbered
-        left join (select distinct * from dropped) as verdict
-            on verdict.node_a = numbered.node_a and verdict.node_b = numbered.node_b
-            and verdict.is_merge = numbered.is_merge
+            numbered_edges.identifier_type_a, numbered_edges.identifier_value_a,
+            numbered_edges.identifier_type_b, numbered_edges.identifier_value_b,
+            numbered_edges.source_table, numbered_edges.rule, verdict.graph_drop_reason
+        from numbered_edges
+        left join (select distinct * from dropped_edges) as verdict
+            on verdict.node_a = numbered_edges.node_a and verdict.node_b = numbered_edges.node_b
+            and verdict.is_merge = numbered_edges.is_merge
     """)

@@ -166,3 +166,16 @@ def test_edge_verdicts_do_not_depend_on_edge_order() -> None:
     rng = np.random.default_rng(3)
     for _ in range(5):
         assert verdicts(list(rng.permutation(len(rows)))) == first
+
+
+def test_splits_apply_in_list_order() -> None:
+    """A - B - C with splits (A, B) and (A, C): in that order the first cuts A off and the
+    second finds nothing left to cut; the other way round B - C goes first."""
+    from portrait.identity.graph import SPLIT_REASON, edge_drop_reasons
+
+    a, b = np.array([0, 1]), np.array([1, 2])
+    no_merge, not_weak, none = np.zeros(2, dtype=bool), np.zeros(3, dtype=bool), np.zeros(0, dtype=np.int64)
+    first = edge_drop_reasons(3, a, b, no_merge, not_weak, none, none, [(0, 1), (0, 2)])
+    second = edge_drop_reasons(3, a, b, no_merge, not_weak, none, none, [(0, 2), (0, 1)])
+    assert list(first) == [SPLIT_REASON, None]
+    assert list(second) == [SPLIT_REASON, SPLIT_REASON]

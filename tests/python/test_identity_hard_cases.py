@@ -96,6 +96,10 @@ def _raw_tables() -> dict[str, list[dict]]:
     # 10. A forced split whose pair is also joined through a third identifier.
     t["crm_members"].append(_member("M-SPLIT10", phone="13977770011", card_no="C-SPLIT10"))
     t["pos_transactions"].append(_receipt(card_no="C-SPLIT10", phone="13977770011"))
+    # 11. Two splits along one chain (card - phone - member), listed newest first: they
+    # apply in request order, so the card is cut off and the member keeps the phone.
+    t["crm_members"].append(_member("M-SPLIT11", phone="13977770012"))
+    t["pos_transactions"].append(_receipt(card_no="C-SPLIT11", phone="13977770012"))
     return t
 
 
@@ -103,6 +107,8 @@ OVERRIDES = """action,identifier_type_a,identifier_value_a,identifier_type_b,ide
 split,card_no,C-SPLIT9,phone,13977770010,Cashier typed another customer's phone,steward,2025-03-01
 merge,account_id,U-MERGE9A,account_id,U-MERGE9B,Customer proved both accounts are theirs,steward,2025-03-01
 split,card_no,C-SPLIT10,phone,13977770011,Card lent to a relative,steward,2025-03-01
+split,card_no,C-SPLIT11,member_id,M-SPLIT11,Card is not the member's (second request),steward,2025-03-02
+split,card_no,C-SPLIT11,phone,13977770012,Card typed with the member's phone,steward,2025-03-01
 """
 
 
@@ -215,3 +221,11 @@ def test_steward_split_cuts_an_indirect_path_too(hard_cases) -> None:
     reasons = {r[0] for r in con.execute("select drop_reason from intermediate.int_identity__edges "
                                          "where identifier_value_b = '13977770011'").fetchall()}
     assert reasons == {"steward_split", "steward_split: path cut"}, reasons
+
+
+def test_steward_splits_apply_in_request_order(hard_cases) -> None:
+    con = hard_cases
+    assert not _together(con, ("card_no", "C-SPLIT11"), ("phone", "13977770012"))
+    assert not _together(con, ("card_no", "C-SPLIT11"), ("member_id", "M-SPLIT11"))
+    # in file order the newer split would come first and cut the member off its phone
+    assert _together(con, ("member_id", "M-SPLIT11"), ("phone", "13977770012"))

@@ -68,6 +68,16 @@ def test_scores_per_distinct_history_equal_pymc_marketing_per_buyer(cdnow_summar
                                    err_msg=column)
 
 
+def test_a_missing_value_never_joins_another_history() -> None:
+    from portrait.ltv.score import _histories
+
+    data = pd.DataFrame({"frequency": [1, 2, 1, 2], "recency": [1.0, np.nan, 2.0, np.nan], "T": [5.0] * 4})
+    histories, history_of = _histories(data)
+    assert list(history_of) == [0, 1, 2, 1]
+    assert histories["customer_id"].tolist() == [0, 1, 2]
+    pd.testing.assert_frame_equal(histories[["frequency", "recency", "T"]], data.iloc[[0, 1, 2]].reset_index(drop=True))
+
+
 def test_too_new_buyers_are_unscored_and_thin_data_is_not_fitted(cdnow_summary: pd.DataFrame) -> None:
     today = cdnow_summary.head(5).assign(t_weeks=0.0, recency_weeks=0.0, frequency=0, monetary_value=0.0,
                                          person_id=lambda frame: "new_" + frame["person_id"])
