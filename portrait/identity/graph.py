@@ -37,6 +37,18 @@ IDENTIFIER_TYPE_RANK = {
 }
 
 
+def node_number_joins(pairs: str, alias: str, nodes: str = "identity_nodes") -> str:
+    """SQL for the OneID Python models: `from <pairs> as <alias>` with both ends joined to
+    their node numbers, `node_a.node_id` and `node_b.node_id` (NULL when an end is not a
+    node). `pairs` has `identifier_type_a`, `identifier_value_a`, `identifier_type_b`,
+    `identifier_value_b`; `nodes` is `int_identity__nodes` (names DuckDB resolves)."""
+    joins = [f"from {pairs} as {alias}"]
+    for end in ("a", "b"):
+        joins.append(f"left join {nodes} as node_{end} on node_{end}.identifier_type = {alias}.identifier_type_{end}"
+                     f" and node_{end}.identifier_value = {alias}.identifier_value_{end}")
+    return "\n".join(joins)
+
+
 def component_labels(a: np.ndarray, b: np.ndarray, n_nodes: int) -> np.ndarray:
     """Component label per node (0..k-1) for an undirected graph given as edge arrays."""
     if n_nodes == 0:

@@ -9,7 +9,7 @@ from portrait.imports import serial_imports
 with serial_imports():
     import numpy as np
     import pyarrow as pa
-    from portrait.identity.graph import component_labels, representative_numbers
+    from portrait.identity.graph import component_labels, node_number_joins, representative_numbers
 
 
 def model(dbt, session):
@@ -22,13 +22,9 @@ def model(dbt, session):
     n_nodes, largest = session.sql("select count(*), max(node_id) from identity_nodes").fetchall()[0]
     if n_nodes and largest != n_nodes - 1:
         raise ValueError(f"int_identity__nodes numbers {n_nodes} nodes up to {largest}: expected 0..{n_nodes - 1}")
-    used = session.sql("""
+    used = session.sql(f"""
         select coalesce(node_a.node_id, -1) as a, coalesce(node_b.node_id, -1) as b
-        from edge_decisions as edge
-        left join identity_nodes as node_a
-            on node_a.identifier_type = edge.identifier_type_a and node_a.identifier_value = edge.identifier_value_a
-        left join identity_nodes as node_b
-            on node_b.identifier_type = edge.identifier_type_b and node_b.identifier_value = edge.identifier_value_b
+        {node_number_joins("edge_decisions", "edge")}
         where edge.graph_drop_reason is null
     """).fetchnumpy()
     a, b = np.asarray(used["a"], dtype=np.int64), np.asarray(used["b"], dtype=np.int64)

@@ -8,7 +8,7 @@ from portrait.imports import serial_imports
 with serial_imports():
     import numpy as np
     import pyarrow as pa
-    from portrait.identity.graph import edge_drop_reasons
+    from portrait.identity.graph import edge_drop_reasons, node_number_joins
 
 
 def model(dbt, session):
@@ -23,16 +23,12 @@ def model(dbt, session):
     crm_members = dbt.ref("stg_crm__members")
     identity_override_rows = dbt.ref("identity_overrides")
 
-    numbered_edges = session.sql("""
+    numbered_edges = session.sql(f"""
         select
             edge.identifier_type_a, edge.identifier_value_a, edge.identifier_type_b, edge.identifier_value_b,
             edge.source_table, edge.rule, edge.rule = 'steward_merge' as is_merge,
             coalesce(node_a.node_id, -1) as node_a, coalesce(node_b.node_id, -1) as node_b
-        from identity_candidate_edges as edge
-        left join identity_nodes as node_a
-            on node_a.identifier_type = edge.identifier_type_a and node_a.identifier_value = edge.identifier_value_a
-        left join identity_nodes as node_b
-            on node_b.identifier_type = edge.identifier_type_b and node_b.identifier_value = edge.identifier_value_b
+        {node_number_joins("identity_candidate_edges", "edge")}
         where edge.passes_guards
     """)
     # in any order: a verdict depends on the edge's ends and `is_merge` only
@@ -48,13 +44,9 @@ def model(dbt, session):
             on node.identifier_type = 'member_id' and node.identifier_value = member.member_id
         where member.phone is not null and not member.is_phone_placeholder
     """).fetchnumpy()
-    splits = session.sql("""
+    splits = session.sql(f"""
         select coalesce(node_a.node_id, -1) as node_a, coalesce(node_b.node_id, -1) as node_b
-        from identity_override_rows as split
-        left join identity_nodes as node_a
-            on node_a.identifier_type = split.identifier_type_a and node_a.identifier_value = split.identifier_value_a
-        left join identity_nodes as node_b
-            on node_b.identifier_type = split.identifier_type_b and node_b.identifier_value = split.identifier_value_b
+        {node_number_joins("identity_override_rows", "split")}
         where split.action = 'split'
         order by split.requested_on, split.identifier_type_a, split.identifier_value_a,
             split.identifier_type_b, split.identifier_value_b
