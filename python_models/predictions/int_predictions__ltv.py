@@ -4,6 +4,7 @@
 from portrait.imports import serial_imports
 
 with serial_imports():
+    from portrait.model_threads import fit_threads
     import json
     from portrait.ltv.score import score_customers
     import pymc_marketing.clv  # noqa: F401  (loaded here, not on first use mid-fit)
@@ -11,12 +12,14 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    summary = dbt.ref("int_ltv__purchase_summary").df()
-    fitted = dbt.ref("int_predictions__ltv_model").df()
-    fit = {"status": fitted["status"].iloc[0], **json.loads(fitted["metrics"].iloc[0])}
-    return score_customers(
-        summary,
-        discount_rate_monthly=float(dbt.config.get("discount_rate_monthly")),
-        tier_cutoffs=dict(dbt.config.get("ltv_tier_cutoffs")),
-        fit=fit,
-    )
+    with fit_threads():  # OpenMP/BLAS threads beside DuckDB's (portrait.model_threads)
+        summary = dbt.ref("int_ltv__purchase_summary").df()
+        fitted = dbt.ref("int_predictions__ltv_model").df()
+        fit = {"status": fitted["status"].iloc[0], **json.loads(fitted["metrics"].iloc[0])}
+        rows = score_customers(
+            summary,
+            discount_rate_monthly=float(dbt.config.get("discount_rate_monthly")),
+            tier_cutoffs=dict(dbt.config.get("ltv_tier_cutoffs")),
+            fit=fit,
+        )
+    return rows

@@ -6,6 +6,7 @@ parameters."""
 from portrait.imports import serial_imports
 
 with serial_imports():
+    from portrait.model_threads import fit_threads
     from portrait.imports import fitted_at
     import json
     import pandas as pd
@@ -16,17 +17,19 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="model_name")
-    settings = {"backtest_days": int(dbt.config.get("backtest_days"))}
-    as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
+    with fit_threads():  # OpenMP/BLAS threads beside DuckDB's (portrait.model_threads)
+        settings = {"backtest_days": int(dbt.config.get("backtest_days"))}
+        as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
 
-    def fit():
-        fitted = fit_ltv(dbt.ref("int_ltv__purchase_summary").df())
-        parameters = {key: value for key, value in fitted.items() if key not in ("status", "buyers", "repeat_buyers")}
-        if fitted["status"] == "fitted":
-            parameters.update(backtest_ltv(dbt.ref("int_ltv__backtest_summary").df(), days=settings["backtest_days"]))
-        return pd.DataFrame([{"model_name": "ltv", "fitted_at": fitted_at(), "as_of_date": as_of,
-                              "status": fitted["status"], "fitted_rows": fitted["buyers"],
-                              "repeat_buyers": fitted["repeat_buyers"], "metrics": json.dumps(parameters)}])
+        def fit():
+            fitted = fit_ltv(dbt.ref("int_ltv__purchase_summary").df())
+            parameters = {key: value for key, value in fitted.items() if key not in ("status", "buyers", "repeat_buyers")}
+            if fitted["status"] == "fitted":
+                parameters.update(backtest_ltv(dbt.ref("int_ltv__backtest_summary").df(), days=settings["backtest_days"]))
+            return pd.DataFrame([{"model_name": "ltv", "fitted_at": fitted_at(), "as_of_date": as_of,
+                                  "status": fitted["status"], "fitted_rows": fitted["buyers"],
+                                  "repeat_buyers": fitted["repeat_buyers"], "metrics": json.dumps(parameters)}])
 
-    return fit_or_reuse(dbt, session, as_of=as_of, settings=settings, fit=fit,
-                        refit_after_days=int(dbt.config.get("refit_after_days")))
+        rows = fit_or_reuse(dbt, session, as_of=as_of, settings=settings, fit=fit,
+                            refit_after_days=int(dbt.config.get("refit_after_days")))
+    return rows
