@@ -11,6 +11,7 @@ growth-exponent fit and the README table, and finally `portrait bench --scale ti
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -146,6 +147,9 @@ def test_portrait_bench_tiny_json_has_the_interface_keys_and_updates_the_readme_
                                                                     "incremental")] == [0, 0, 0]
     assert result["incremental_over_full"] == round(result["incremental"]["seconds"] / result["full_build"]["seconds"], 3)
     assert "[bench" in completed.stderr  # progress
+    # the generator's worker processes are fixed by the bench, not by the load before it
+    assert {result["stages"][day]["workers"] for day in ("generator", "generator_added_day",
+                                                         "generator_second_added_day")} == {min(2, os.cpu_count() or 1)}
     # each build's figures are also kept in the work folder as it finishes
     kept = json.loads((tmp_path / "work" / "full_build.json").read_text())
     assert kept["seconds"] == result["full_build"]["seconds"] and kept["stage"] == result["stages"]["full_build"]
