@@ -10,7 +10,7 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    with fit_threads():  # OpenMP/BLAS threads beside DuckDB's (portrait.model_threads)
+    with fit_threads():  # OpenMP threads beside DuckDB's (portrait.model_threads)
         snapshots = dbt.ref("int_churn__snapshots").filter("snapshot_role = 'score'").df()
         fitted = dbt.ref("int_predictions__churn_model").df()
         estimator = ChurnModel.load_estimator(fitted["estimator"].iloc[0])

@@ -16,7 +16,7 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="model_name")
-    with fit_threads():  # OpenMP/BLAS threads beside DuckDB's (portrait.model_threads)
+    with fit_threads():  # OpenMP threads beside DuckDB's (portrait.model_threads)
         settings = {"seed": int(dbt.config.get("seed"))}
         as_of = dbt.ref("int_profile__as_of_date").df()["as_of_date"].iloc[0]
 

@@ -12,7 +12,7 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    with fit_threads():  # OpenMP/BLAS threads beside DuckDB's (portrait.model_threads)
+    with fit_threads():  # OpenMP threads beside DuckDB's (portrait.model_threads)
         summary = dbt.ref("int_ltv__purchase_summary").df()
         fitted = dbt.ref("int_predictions__ltv_model").df()
         fit = {"status": fitted["status"].iloc[0], **json.loads(fitted["metrics"].iloc[0])}

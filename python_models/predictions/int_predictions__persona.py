@@ -11,7 +11,7 @@ with serial_imports():
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    with fit_threads():  # OpenMP/BLAS threads beside DuckDB's (portrait.model_threads)
+    with fit_threads():  # OpenMP threads beside DuckDB's (portrait.model_threads)
         features = dbt.ref("int_persona__features").df()
         fitted = dbt.ref("int_predictions__persona_model").df()
         rows = assign_personas(features, PersonaModel.from_row(fitted.iloc[0].to_dict()))
