@@ -105,6 +105,7 @@ class RunReport:
     publish_db: str | None = None
     exports: str | None = None
     erasure: dict | None = None
+    memory_retries: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -281,6 +282,32 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
+OUT_OF_MEMORY = "Out of Memory Error"
+
+
+def dbt_target_dir() -> Path:
+    """Where dbt writes `run_results.json` for `portrait run` (`DBT_TARGET_PATH`, else `target/`)."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or paths.PROJECT_DIR / "target")
+
+
+def failed_on_memory(target_dir: Path, since: float) -> list[str]:
+    """The nodes of dbt's invocation started at `since` (epoch seconds) that failed because
+    DuckDB ran out of memory, when those are its only failures (a failing test or SQL error
+    is not retried); else []. An older `run_results.json` (dbt stopped before writing one)
+    counts for nothing."""
+    path = target_dir / "run_results.json"
+    try:
+        if path.stat().st_mtime < since:
+            return []
+        results = json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
+    if not failed or not all(OUT_OF_MEMORY in (r.get("message") or "") for r in failed):
+        return []
+    return [r["unique_id"].split(".")[-1] for r in failed]
+
+
 def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, RunReport]:
     """Build, validate and publish; returns (exit code, report)."""
     from portrait.dbt import run_dbt
@@ -329,8 +356,18 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             for build in range(1, MAX_BUILDS + 1):
                 _say(f"[2/5] dbt {' '.join(args)} on the working file"
                      + ("" if build == 1 else f" (build {build}: erasures listed by the last build take effect)"))
+                build_started = time.time()
                 result = run_dbt(args, env={"PORTRAIT_DB": str(files.work)}, check=False, die_with_parent=True,
                                  output_to_stderr=True)
+                out_of_memory = failed_on_memory(dbt_target_dir(), build_started) if result.returncode != 0 else []
+                if out_of_memory:
+                    # DuckDB's memory limit is shared by the nodes dbt runs at once: a node can
+                    # fail only because of what ran beside it (bench/README.md, "Targets on large").
+                    _say(f"dbt: {len(out_of_memory)} node(s) ran out of memory ({', '.join(out_of_memory)}); "
+                         "retrying the failed and skipped nodes alone (dbt retry --threads 1)")
+                    report.memory_retries.append({"build": build, "nodes": out_of_memory})
+                    result = run_dbt(["retry", "--threads", "1"], env={"PORTRAIT_DB": str(files.work)}, check=False,
+                                     die_with_parent=True, output_to_stderr=True)
                 if result.returncode != 0:
                     raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
                 _checkpoint(files.work)
