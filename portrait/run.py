@@ -116,6 +116,10 @@ def _say(message: str) -> None:
 
 
 FAULT_ENV = "PORTRAIT_RUN_FAULT"
+# `PORTRAIT_RUN_FAULT=out-of-memory` (tests only): the first build runs under this DuckDB memory
+# limit, so some of its nodes fail as a large night's can ("Out of Memory Error") and the run's
+# retry takes over with the normal limit.
+FAULT_MEMORY_LIMIT = "40MB"
 
 
 def _fault_point(name: str) -> None:
@@ -356,9 +360,11 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             for build in range(1, MAX_BUILDS + 1):
                 _say(f"[2/5] dbt {' '.join(args)} on the working file"
                      + ("" if build == 1 else f" (build {build}: erasures listed by the last build take effect)"))
+                build_env = {"PORTRAIT_DB": str(files.work)}
+                if build == 1 and os.environ.get(FAULT_ENV) == "out-of-memory":
+                    build_env["PORTRAIT_MEMORY_LIMIT"] = FAULT_MEMORY_LIMIT  # tests only: DuckDB's own failure
                 build_started = time.time()
-                result = run_dbt(args, env={"PORTRAIT_DB": str(files.work)}, check=False, die_with_parent=True,
-                                 output_to_stderr=True)
+                result = run_dbt(args, env=build_env, check=False, die_with_parent=True, output_to_stderr=True)
                 out_of_memory = failed_on_memory(dbt_target_dir(), build_started) if result.returncode != 0 else []
                 if out_of_memory:
                     # DuckDB's memory limit is shared by the nodes dbt runs at once: a node can

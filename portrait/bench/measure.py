@@ -57,14 +57,14 @@ class _Sampler(threading.Thread):
 
 
 def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
-            label: str = "") -> Measured:
+            label: str = "", check: bool = True) -> Measured:
     """Run `command` as a child (its output goes to this process's stderr, so a `--json`
     report on stdout stays clean) and return its wall time and peak RSS.
 
     The peak is the kernel's own count for that child and the processes it waited for
     (`wait4`'s `ru_maxrss`), so it covers dbt's in-process Python models, with nothing
     sampled and nothing missed between samples. Raises RuntimeError on a non-zero exit,
-    naming `label`."""
+    naming `label`, unless `check` is false."""
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=sys.stderr, stderr=sys.stderr)
     sampler = _Sampler(process.pid)
@@ -78,7 +78,7 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | N
                         samples=sampler.samples)
     if sampler.samples:
         measured.sampled_peak_at, measured.sampled_peak_gb = max(sampler.samples, key=lambda sample: sample[1])
-    if measured.returncode != 0:
+    if check and measured.returncode != 0:
         raise RuntimeError(f"{label or command[0]} failed with exit code {measured.returncode} "
                            f"after {seconds:.1f} s (its output is above)")
     return measured

@@ -280,6 +280,18 @@ def memory_by_node(target_dir: Path, samples: list[tuple[float, float]]) -> dict
             "running_at_peak": sorted(running), "highest_while_running": highest[:10]}
 
 
+def merge_retry(target_dir: Path, first: list[dict]) -> None:
+    """After `dbt retry` (whose `run_results.json` holds only the nodes it re-ran), write the
+    whole build's results back: `first` (the failed invocation's results) with every node
+    the retry ran replaced by its retry result. The failed attempts' own times are dropped
+    from the per-node figures; the build's wall time counts both invocations."""
+    path = target_dir / "run_results.json"
+    retried = json.loads(path.read_text())
+    again = {result["unique_id"] for result in retried["results"]}
+    retried["results"] = [result for result in first if result["unique_id"] not in again] + retried["results"]
+    path.write_text(json.dumps(retried))
+
+
 def build_times(target_dir: Path) -> dict:
     """What a `dbt build` spent where, from its `run_results.json` and `manifest.json`.
 

@@ -101,6 +101,30 @@ def test_memory_by_node_names_the_nodes_running_at_the_sampled_peak(tiny_warehou
     assert stages.memory_by_node(tiny_warehouse.work_dir / "target", []) == {}
 
 
+def test_a_memory_retry_merges_into_the_builds_results(tiny_warehouse, tmp_path):
+    """The bench, like `portrait run`, re-runs nodes that ran out of memory with `dbt retry`,
+    whose results hold only those nodes: the merged results are the whole build again, each
+    node once, the retried ones with their retry's result."""
+    first = json.loads((tiny_warehouse.work_dir / "target" / "run_results.json").read_text())
+    (tmp_path / "manifest.json").write_text((tiny_warehouse.work_dir / "target" / "manifest.json").read_text())
+    by_id = {r["unique_id"]: r for r in first["results"]}
+    person_map = next(uid for uid in by_id if uid.endswith(".int_identity__person_map"))
+    failed = [{**by_id[person_map], "status": "error", "message": "Out of Memory Error: failed to pin block"}]
+    children = [uid for uid, r in by_id.items() if uid.startswith("test.") and "person_map" in uid][:2]
+    assert children
+    before = [failed[0] if r["unique_id"] == person_map else
+              {**r, "status": "skipped"} if r["unique_id"] in children else r for r in first["results"]]
+    retried = [{**by_id[uid], "execution_time": 1.5} for uid in [person_map, *children]]
+    (tmp_path / "run_results.json").write_text(json.dumps({**first, "results": retried}))
+    stages.merge_retry(tmp_path, before)
+    merged = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    assert sorted(r["unique_id"] for r in merged) == sorted(by_id)
+    assert all(r["status"] in ("success", "pass", "warn") for r in merged), \
+        [(r["unique_id"], r["status"]) for r in merged if r["status"] not in ("success", "pass", "warn")]
+    assert {r["unique_id"] for r in merged if r["execution_time"] == 1.5} >= {person_map, *children}
+    assert stages.build_times(tmp_path)["nodes"] == len(by_id)
+
+
 def test_measure_reports_a_childs_peak_memory_and_refuses_a_failed_child():
     measured = measure([sys.executable, "-c", "import time; b = bytearray(300 * 1024 * 1024); "
                         "b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"])
@@ -110,6 +134,7 @@ def test_measure_reports_a_childs_peak_memory_and_refuses_a_failed_child():
     assert measured.samples[0][0] <= measured.sampled_peak_at <= measured.samples[-1][0]
     with pytest.raises(RuntimeError, match="the child failed with exit code 3"):
         measure([sys.executable, "-c", "raise SystemExit(3)"], label="the child")
+    assert measure([sys.executable, "-c", "raise SystemExit(3)"], check=False).returncode == 3
 
 
 def test_union_seconds_counts_overlapping_nodes_once():

@@ -273,3 +273,21 @@ def test_a_run_killed_midway_changes_nothing_and_the_next_run_publishes_while_bi
     assert not list(nightly.private.parent.glob(".portrait.duckdb.work-*"))
     assert not list(nightly.publish.parent.glob(f".{nightly.publish.name}.new-*"))
     assert nightly.published_run_id() == report["run_id"]
+
+
+def test_nodes_that_ran_out_of_memory_are_retried_alone_and_the_run_publishes(nightly: Nightly) -> None:
+    """The first build runs under a 40 MB memory limit (fault point `out-of-memory`): DuckDB
+    itself fails some nodes with "Out of Memory Error". The run retries them and their
+    skipped children alone, with the normal limit, then validates and publishes."""
+    old_run_id = nightly.published_run_id()
+    result, report = nightly.run(env={FAULT_ENV: "out-of-memory"})
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert report["status"] == "published", report.get("message")
+    assert [r["build"] for r in report["memory_retries"]] == [1], report["memory_retries"]
+    failed = report["memory_retries"][0]["nodes"]
+    assert failed and "ran out of memory" in result.stderr and "dbt retry --threads 1" in result.stderr
+    # the last dbt invocation is the retry: it built every node that had failed, and nothing failed
+    retried = {r["unique_id"].split(".")[-1]: r["status"] for r in nightly.run_results()}
+    assert set(failed) <= set(retried) and all(retried[n] in ("success", "pass") for n in failed), retried
+    assert not [n for n, s in retried.items() if s not in ("success", "pass", "warn")], retried
+    assert nightly.published_run_id() == report["run_id"] != old_run_id

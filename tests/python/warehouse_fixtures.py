@@ -120,6 +120,10 @@ class Nightly:
         report = json.loads(result.stdout) if result.stdout.strip() else {}
         return result, report
 
+    def run_results(self) -> list[dict]:
+        """The results of the last dbt invocation of the last run."""
+        return json.loads((Path(self.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())["results"]
+
     def published_run_id(self) -> str:
         with duckdb.connect(str(self.publish), read_only=True) as con:
             return con.execute(f"select max(run_id) from {PUBLICATION_TABLE}").fetchall()[0][0]
