@@ -287,11 +287,19 @@ def new_run_id() -> str:
 
 
 OUT_OF_MEMORY = "Out of Memory Error"
+BUILD_STARTED_ENV = "PORTRAIT_BUILD_STARTED_AT"
+
+
+def build_started_env() -> dict[str, str]:
+    """`PORTRAIT_BUILD_STARTED_AT`, now (UTC): the build's start for the erasure ledger
+    (macro `run_started_timestamp`), given to a build and to its `dbt retry` alike."""
+    return {BUILD_STARTED_ENV: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def dbt_target_dir() -> Path:
-    """Where dbt writes `run_results.json` for `portrait run` (`DBT_TARGET_PATH`, else `target/`)."""
-    return Path(os.environ.get("DBT_TARGET_PATH") or paths.PROJECT_DIR / "target")
+    """Where dbt writes `run_results.json` for `portrait run`: `DBT_TARGET_PATH` (a relative
+    one from the project folder, as dbt reads it), else `target/`."""
+    return paths.PROJECT_DIR / (os.environ.get("DBT_TARGET_PATH") or "target")
 
 
 def failed_on_memory(target_dir: Path, since: float) -> list[str]:
@@ -360,11 +368,12 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             for build in range(1, MAX_BUILDS + 1):
                 _say(f"[2/5] dbt {' '.join(args)} on the working file"
                      + ("" if build == 1 else f" (build {build}: erasures listed by the last build take effect)"))
-                build_env = {"PORTRAIT_DB": str(files.work)}
+                build_env = {"PORTRAIT_DB": str(files.work), **build_started_env()}
+                first_env = dict(build_env)
                 if build == 1 and os.environ.get(FAULT_ENV) == "out-of-memory":
-                    build_env["PORTRAIT_MEMORY_LIMIT"] = FAULT_MEMORY_LIMIT  # tests only: DuckDB's own failure
+                    first_env["PORTRAIT_MEMORY_LIMIT"] = FAULT_MEMORY_LIMIT  # tests only: DuckDB's own failure
                 build_started = time.time()
-                result = run_dbt(args, env=build_env, check=False, die_with_parent=True, output_to_stderr=True)
+                result = run_dbt(args, env=first_env, check=False, die_with_parent=True, output_to_stderr=True)
                 out_of_memory = failed_on_memory(dbt_target_dir(), build_started) if result.returncode != 0 else []
                 if out_of_memory:
                     # DuckDB's memory limit is shared by the nodes dbt runs at once: a node can
@@ -372,8 +381,11 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
                     _say(f"dbt: {len(out_of_memory)} node(s) ran out of memory ({', '.join(out_of_memory)}); "
                          "retrying the failed and skipped nodes alone (dbt retry --threads 1)")
                     report.memory_retries.append({"build": build, "nodes": out_of_memory})
-                    result = run_dbt(["retry", "--threads", "1"], env={"PORTRAIT_DB": str(files.work)}, check=False,
-                                     die_with_parent=True, output_to_stderr=True)
+                    result = run_dbt(["retry", "--threads", "1"], env=build_env, check=False, die_with_parent=True,
+                                     output_to_stderr=True)
+                    if result.returncode != 0:
+                        raise RunFailed(f"dbt retry of the nodes that ran out of memory failed too (exit "
+                                        f"{result.returncode}); see its output above and logs/dbt.log")
                 if result.returncode != 0:
                     raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
                 _checkpoint(files.work)

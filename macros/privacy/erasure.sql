@@ -192,10 +192,19 @@
     )
 {%- endmacro %}
 
-{#- The start of this dbt invocation as a UTC timestamp literal: entries listed before it
-    were read by this build's base models (in effect); entries listed by it are not yet. -#}
+{#- The start of this build as a UTC timestamp literal: entries listed before it were read
+    by this build's base models (in effect); entries listed by it are not yet.
+    The build's start is `PORTRAIT_BUILD_STARTED_AT` ('YYYY-MM-DD HH:MM:SS', UTC) when set,
+    else the start of this dbt invocation. `portrait run` and the bench set it for each
+    build and keep it for that build's `dbt retry`: a retry is the same build, so a ledger
+    node it re-runs must not count entries that build listed as applied (the retry's own
+    start is later than them, and the base models that did not fail never read them). -#}
 {% macro run_started_timestamp() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
+    {%- set started = env_var('PORTRAIT_BUILD_STARTED_AT', '') or run_started_at.strftime("%Y-%m-%d %H:%M:%S") -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}', started) -%}
+        {{ exceptions.raise_compiler_error("PORTRAIT_BUILD_STARTED_AT must be a UTC time as 'YYYY-MM-DD HH:MM:SS', not '" ~ started ~ "'") }}
+    {%- endif -%}
+    cast('{{ started }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {#- Pre-hook of an incremental base model (`partition_incremental_config` with `erasure`):

@@ -36,7 +36,7 @@ from pathlib import Path
 from portrait.bench.measure import Measured, machine, measure
 from portrait.bench.stages import build_times, memory_by_node, merge_retry
 from portrait.paths import PROJECT_DIR
-from portrait.run import failed_on_memory
+from portrait.run import build_started_env, failed_on_memory
 
 SCALES = ("tiny", "small", "medium", "large")
 #: networkx holds every node and edge as Python objects: it will not fit `large` in memory.
@@ -284,11 +284,12 @@ def run_bench(scale: str, seed: int = 42, work: Path | None = None, results_dir:
     def build(name: str) -> dict:
         _say(f"{name}: dbt build (threads {threads}, memory limit {memory_limit})")
         target = work / name
-        build_env = {**env, "DBT_TARGET_PATH": str(target / "target"), "DBT_LOG_PATH": str(target / "logs")}
+        build_env = {**env, "DBT_TARGET_PATH": str(target / "target"), "DBT_LOG_PATH": str(target / "logs"),
+                     **build_started_env()}
         started = time.time()
         measured = measure([dbt_executable(), "build"], env=build_env, cwd=PROJECT_DIR, label=f"dbt build ({name})",
                            check=False)
-        retry = None
+        retry, failed_attempts = None, []
         if measured.returncode != 0:
             # as `portrait run` does: nodes that failed only on DuckDB's memory limit (which the
             # nodes dbt runs at once share) are built again alone; anything else stops the bench
@@ -301,7 +302,7 @@ def run_bench(scale: str, seed: int = 42, work: Path | None = None, results_dir:
             first = json.loads((target / "target" / "run_results.json").read_text())["results"]
             retry = measure([dbt_executable(), "retry", "--threads", "1"], env=build_env, cwd=PROJECT_DIR,
                             label=f"dbt retry ({name})")
-            merge_retry(target / "target", first)
+            failed_attempts = merge_retry(target / "target", first)
             measured = Measured(seconds=measured.seconds + retry.seconds,
                                 peak_rss_gb=max(measured.peak_rss_gb, retry.peak_rss_gb), returncode=0,
                                 samples=measured.samples + retry.samples)
@@ -310,7 +311,7 @@ def run_bench(scale: str, seed: int = 42, work: Path | None = None, results_dir:
             stages[name]["memory_retry"] = {"nodes": out_of_memory, **retry.as_dict()}
         _say(f"{name}: {measured.seconds:.1f} s, peak {measured.peak_rss_gb:.2f} GB")
         figures = {"seconds": round(measured.seconds, 2), **build_times(target / "target"),
-                   "memory": memory_by_node(target / "target", measured.samples),
+                   "memory": memory_by_node(target / "target", measured.samples, failed_attempts),
                    "erasure_requests_applied": erasures_applied(db)}
         # kept in the work folder too, so a later stage's failure does not lose them
         (work / f"{name}.json").write_text(json.dumps({"stage": stages[name], **figures}, indent=2))

@@ -254,14 +254,15 @@ def union_seconds(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def memory_by_node(target_dir: Path, samples: list[tuple[float, float]]) -> dict:
+def memory_by_node(target_dir: Path, samples: list[tuple[float, float]], failed_attempts: list[dict] = ()) -> dict:
     """Where a build's memory peaked: `samples` are (epoch seconds, resident GB) of the dbt
     process; returns the sampled peak, the nodes running at that moment, and each model's
     highest sample while it ran (nodes overlap, so that is the process's memory while the
-    node ran, not the node's own; the ten highest)."""
+    node ran, not the node's own; the ten highest). `failed_attempts`: results of nodes
+    that failed and ran again (`merge_retry`), whose first runs count too."""
     if not samples:
         return {}
-    results = json.loads((target_dir / "run_results.json").read_text())["results"]
+    results = json.loads((target_dir / "run_results.json").read_text())["results"] + list(failed_attempts)
     peak_at, peak_gb = max(samples, key=lambda sample: sample[1])
     running, highest = [], []
     for result in results:
@@ -275,21 +276,25 @@ def memory_by_node(target_dir: Path, samples: list[tuple[float, float]]) -> dict
             during = [gb for at, gb in samples if interval[0] <= at <= interval[1]]
             if during:
                 highest.append({"name": name, "rss_gb": round(max(during), 2)})
+    highest = [max((item for item in highest if item["name"] == name), key=lambda item: item["rss_gb"])
+               for name in dict.fromkeys(item["name"] for item in highest)]
     highest.sort(key=lambda item: item["rss_gb"], reverse=True)
     return {"sampled_peak_gb": round(peak_gb, 2), "sampled_peak_after_seconds": round(peak_at - samples[0][0], 1),
             "running_at_peak": sorted(running), "highest_while_running": highest[:10]}
 
 
-def merge_retry(target_dir: Path, first: list[dict]) -> None:
+def merge_retry(target_dir: Path, first: list[dict]) -> list[dict]:
     """After `dbt retry` (whose `run_results.json` holds only the nodes it re-ran), write the
     whole build's results back: `first` (the failed invocation's results) with every node
-    the retry ran replaced by its retry result. The failed attempts' own times are dropped
-    from the per-node figures; the build's wall time counts both invocations."""
+    the retry ran replaced by its retry result. Returns the replaced first attempts (for
+    `memory_by_node`): the per-node times are the retry's; the build's wall time counts
+    both invocations."""
     path = target_dir / "run_results.json"
     retried = json.loads(path.read_text())
     again = {result["unique_id"] for result in retried["results"]}
     retried["results"] = [result for result in first if result["unique_id"] not in again] + retried["results"]
     path.write_text(json.dumps(retried))
+    return [result for result in first if result["unique_id"] in again]
 
 
 def build_times(target_dir: Path) -> dict:

@@ -10,6 +10,7 @@ growth-exponent fit and the README table, and finally `portrait bench --scale ti
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -104,25 +105,39 @@ def test_memory_by_node_names_the_nodes_running_at_the_sampled_peak(tiny_warehou
 def test_a_memory_retry_merges_into_the_builds_results(tiny_warehouse, tmp_path):
     """The bench, like `portrait run`, re-runs nodes that ran out of memory with `dbt retry`,
     whose results hold only those nodes: the merged results are the whole build again, each
-    node once, the retried ones with their retry's result."""
+    node once, the retried ones with their retry's result; the failed first attempts still
+    count for where memory peaked."""
     first = json.loads((tiny_warehouse.work_dir / "target" / "run_results.json").read_text())
     (tmp_path / "manifest.json").write_text((tiny_warehouse.work_dir / "target" / "manifest.json").read_text())
     by_id = {r["unique_id"]: r for r in first["results"]}
     person_map = next(uid for uid in by_id if uid.endswith(".int_identity__person_map"))
-    failed = [{**by_id[person_map], "status": "error", "message": "Out of Memory Error: failed to pin block"}]
-    children = [uid for uid, r in by_id.items() if uid.startswith("test.") and "person_map" in uid][:2]
+    children = [uid for uid in by_id if uid.startswith("test.") and "person_map" in uid][:2]
     assert children
-    before = [failed[0] if r["unique_id"] == person_map else
-              {**r, "status": "skipped"} if r["unique_id"] in children else r for r in first["results"]]
-    retried = [{**by_id[uid], "execution_time": 1.5} for uid in [person_map, *children]]
+    failed = {**by_id[person_map], "status": "error", "message": "Out of Memory Error: failed to pin block"}
+    before = [failed if r["unique_id"] == person_map else
+              {**r, "status": "skipped", "timing": []} if r["unique_id"] in children else r for r in first["results"]]
+
+    def later(result):  # the retry ran an hour after the first attempt
+        return {**result, "timing": [{**t, **{k: (dt.datetime.fromisoformat(t[k].replace("Z", "+00:00"))
+                                                  + dt.timedelta(hours=1)).isoformat() for k in ("started_at",
+                                                                                                  "completed_at")}}
+                                     for t in result["timing"] if t.get("started_at")]}
+    retried = [later(by_id[uid]) for uid in [person_map, *children]]
     (tmp_path / "run_results.json").write_text(json.dumps({**first, "results": retried}))
-    stages.merge_retry(tmp_path, before)
+    failed_attempts = stages.merge_retry(tmp_path, before)
     merged = json.loads((tmp_path / "run_results.json").read_text())["results"]
     assert sorted(r["unique_id"] for r in merged) == sorted(by_id)
+    assert sorted(r["unique_id"] for r in failed_attempts) == sorted([person_map, *children])
     assert all(r["status"] in ("success", "pass", "warn") for r in merged), \
         [(r["unique_id"], r["status"]) for r in merged if r["status"] not in ("success", "pass", "warn")]
-    assert {r["unique_id"] for r in merged if r["execution_time"] == 1.5} >= {person_map, *children}
-    assert stages.build_times(tmp_path)["nodes"] == len(by_id)
+    assert stages._interval(next(r for r in merged if r["unique_id"] == person_map)) == stages._interval(retried[0])
+    # memory peaked during the first, failed attempt: only the failed attempts name it
+    start, stop = stages._interval(by_id[person_map])
+    samples = [(start - 1, 1.0), ((start + stop) / 2, 5.0), (stop + 1, 1.0)]
+    assert "int_identity__person_map" not in stages.memory_by_node(tmp_path, samples)["running_at_peak"]
+    memory = stages.memory_by_node(tmp_path, samples, failed_attempts)
+    assert "int_identity__person_map" in memory["running_at_peak"]
+    assert [item["name"] for item in memory["highest_while_running"]].count("int_identity__person_map") == 1
 
 
 def test_measure_reports_a_childs_peak_memory_and_refuses_a_failed_child():

@@ -286,8 +286,13 @@ def test_nodes_that_ran_out_of_memory_are_retried_alone_and_the_run_publishes(ni
     assert [r["build"] for r in report["memory_retries"]] == [1], report["memory_retries"]
     failed = report["memory_retries"][0]["nodes"]
     assert failed and "ran out of memory" in result.stderr and "dbt retry --threads 1" in result.stderr
-    # the last dbt invocation is the retry: it built every node that had failed, and nothing failed
+    # the run's last dbt invocation (no erasure, so one build) is the retry, on one thread:
+    # it built every node that had failed, fewer nodes than the build, and nothing failed
+    invocation = json.loads((Path(nightly.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    assert invocation["args"]["invocation_command"].startswith("dbt retry") and invocation["args"]["threads"] == 1
     retried = {r["unique_id"].split(".")[-1]: r["status"] for r in nightly.run_results()}
     assert set(failed) <= set(retried) and all(retried[n] in ("success", "pass") for n in failed), retried
     assert not [n for n, s in retried.items() if s not in ("success", "pass", "warn")], retried
+    manifest = json.loads((Path(nightly.env["DBT_TARGET_PATH"]) / "manifest.json").read_text())
+    assert len(retried) < len(manifest["nodes"]), "the retry re-ran the whole build"
     assert nightly.published_run_id() == report["run_id"] != old_run_id

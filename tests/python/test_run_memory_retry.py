@@ -28,6 +28,9 @@ def test_a_failing_test_or_another_error_beside_them_is_not_retried(tmp_path):
                                      ("test.portrait.unique_a", "fail", "Got 3 results")), since=0) == []
     assert failed_on_memory(_results(tmp_path, ("model.portrait.a", "error", OOM),
                                      ("model.portrait.b", "error", "Binder Error: column x")), since=0) == []
+    assert failed_on_memory(_results(tmp_path, ("model.portrait.a", "error", OOM),
+                                     ("model.portrait.b", "runtime error", None)), since=0) == []
+    assert failed_on_memory(_results(tmp_path, ("model.portrait.a", "runtime error", OOM)), since=0) == ["a"]
 
 
 def test_a_clean_run_or_no_results_retries_nothing(tmp_path):
