@@ -1,23 +1,33 @@
 {#- For the incremental cut of `int_events_sessionized`: the CTE `carried_in`, each
-    visitor's last held event of the day before the first day re-cut
-    (`incremental_since`), with its session start. A visitor quiet for longer than that
-    starts a new session anyway (the timeout is at most a day). Empty on a full build. -#}
-{% macro sessions_carried_in() -%}
+    re-cut visitor's last held event of the day before the first day it re-cuts, with its
+    session start: per visitor (`incremental_replaced`, DuckDB) or for every visitor
+    before the first day re-cut (`incremental_since`, Spark). A visitor quiet for longer
+    than that starts a new session anyway (the timeout is at most a day). Empty on a full
+    build. -#}
+{% macro sessions_carried_in(keys) -%}
     {%- if is_incremental_run() -%}
     carried_in_ranked as (
         select
-            event_id,
-            visitor_type,
-            visitor_id,
-            event_date,
-            event_at,
-            session_started_at,
+            held.event_id,
+            held.visitor_type,
+            held.visitor_id,
+            held.event_date,
+            held.event_at,
+            held.session_started_at,
             row_number() over (
-                partition by visitor_type, visitor_id
-                order by event_at desc, event_id desc
+                partition by held.visitor_type, held.visitor_id
+                order by held.event_at desc, held.event_id desc
             ) as recency_rank
-        from {{ this }}
-        where event_date = {{ dbt.dateadd('day', -1, '(select incremental_since.since from incremental_since)') }}
+        from {{ this }} as held
+        {%- if replaces_by_key(keys) %}
+        inner join incremental_replaced
+            on
+                held.visitor_type = incremental_replaced.visitor_type
+                and held.visitor_id = incremental_replaced.visitor_id
+                and held.event_date = {{ dbt.dateadd('day', -1, 'incremental_replaced.replaced_from') }}
+        {%- else %}
+        where held.event_date = {{ dbt.dateadd('day', -1, '(select incremental_since.since from incremental_since)') }}
+        {%- endif %}
     ),
 
     carried_in as (

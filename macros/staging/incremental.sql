@@ -17,23 +17,67 @@
     staging view reports. -#}
 
 {#- The config of such a model. Base models (`key_columns` given): delete+insert by raw
-    position on DuckDB; derived incremental models (sessions, session-day rollups):
-    delete+insert on their local date column (`partition_column`). On Spark both
+    position on DuckDB; derived incremental models (sessions, session-day rollups) with
+    `replace_keys`: on DuckDB the `replace_from` strategy (below), which replaces each
+    changed key's rows from its own earliest changed `partition_column` value, the batch
+    naming each key's start in a marker row (`replace_marker` NULL); without
+    `replace_keys`, delete+insert on `partition_column`. On Spark both
     insert_overwrite whole partitions. A base model with an `erasure` spec erases the
     rows it holds in place first (`erase_held_rows`, macros/privacy/erasure.sql). Tagged
     `partitioned`: `dbt run -s +tag:partitioned` brings every such layer up to date. -#}
-{% macro partition_incremental_config(partition_column='_partition_date', erasure=none, key_columns=none) -%}
+{% macro partition_incremental_config(partition_column='_partition_date', erasure=none, key_columns=none,
+                                       replace_keys=none, replace_marker=none) -%}
     {%- if erasure is not none -%}
         {{ config(pre_hook=erase_held_rows_hook(erasure, key_columns)) }}
     {%- endif -%}
     {%- if target.type == 'spark' -%}
         {{ config(materialized='incremental', incremental_strategy='insert_overwrite',
                   partition_by=[partition_column], on_schema_change='fail', tags=['partitioned']) }}
+    {%- elif replace_keys and target.type == 'duckdb' -%}
+        {{ config(materialized='incremental', incremental_strategy='replace_from', unique_key=replace_keys,
+                  replace_from=partition_column, replace_marker=replace_marker,
+                  on_schema_change='fail', tags=['partitioned']) }}
     {%- else -%}
         {{ config(materialized='incremental', incremental_strategy='delete+insert',
                   unique_key=['_source_file', '_source_row'] if key_columns and target.type == 'duckdb' else partition_column,
                   on_schema_change='fail', tags=['partitioned']) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The `replace_from` incremental strategy (DuckDB; `partition_incremental_config` with
+    `replace_keys`). The batch holds, for every key (`unique_key`) it replaces, one marker
+    row: the key, its first replaced value of the `replace_from` column, and NULL in the
+    `replace_marker` column (never NULL in a real row); and the key's new rows from that
+    value on (none when they all vanished, e.g. erased). Every held row of a marked key
+    from that value on is deleted, then the batch's real rows are inserted: a key's rows
+    before its start, and every unmarked key, stay as they are. Markers are never
+    written. Made by `replacement_markers` (below) from `incremental_changed_rows`'s
+    `incremental_replaced`. -#}
+{% macro get_incremental_replace_from_sql(arg_dict) -%}
+    {%- set target_relation, source = arg_dict['target_relation'], arg_dict['temp_relation'] -%}
+    {%- set keys = arg_dict['unique_key'] -%}
+    {%- set keys = [keys] if keys is string else keys -%}
+    {%- set replace_from, marker = config.get('replace_from'), config.get('replace_marker') -%}
+    {%- if not (keys and replace_from and marker) -%}
+        {{ exceptions.raise_compiler_error("the replace_from strategy needs unique_key, replace_from and replace_marker (partition_incremental_config with replace_keys and replace_marker)") }}
+    {%- endif -%}
+    {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target_relation }} as held
+    using (
+        select {{ keys | join(', ') }}, {{ replace_from }} as replaced_from
+        from {{ source }}
+        where {{ marker }} is null
+    ) as replaced
+    where
+        {% for key in keys -%}
+        held.{{ key }} = replaced.{{ key }} and
+        {% endfor -%}
+        held.{{ replace_from }} >= replaced.replaced_from;
+
+    insert into {{ target_relation }} ({{ dest_cols_csv }})
+    select {{ dest_cols_csv }}
+    from {{ source }}
+    where {{ marker }} is not null
 {%- endmacro %}
 
 {#- True when this model builds incrementally on top of what it holds (not on a first
@@ -254,20 +298,28 @@
 {%- endmacro %}
 
 {#- Derived incremental models (sessions, session-day rollups) find their own work by
-    comparing what they hold with their input, partition by partition. CTEs ending in
-    `changed_rows`: the rows of `input_cte` to process. Full build: all of them.
-    Incremental: the rows of every partition (`partition`) from the earliest one whose
-    order-independent fingerprint differs between the input (sum of `row_fingerprint`
-    over `fingerprinted` columns) and this table (partitioned by `held_partition`,
-    summing `held_fingerprint`; by default the same columns and partition); that
-    partition is in `incremental_since` (NULL when nothing changed: no rows). No state
-    is kept between runs: a failed or repeated run is caught up by the next.
-    A partition that loses every row of the input keeps its old rows (delete+insert and
-    insert_overwrite replace the partitions a batch has rows for); with raw files
-    immutable only an erasure does that, and the models' `delete_vanished_partitions`
-    pre-hook removes such partitions (macros/privacy/erasure.sql). -#}
-{% macro incremental_changed_rows(input_cte, partition, fingerprinted, held_partition=none, held_fingerprint=none) -%}
+    comparing what they hold with their input. CTEs ending in `changed_rows`: the rows of
+    `input_cte` to process. Full build: all of them. No state is kept between runs: a
+    failed or repeated run is caught up by the next.
+    First by partition: the order-independent fingerprint (sum of `row_fingerprint` over
+    `fingerprinted`) of every `partition` of the input is compared with this table's
+    (partitioned by `held_partition`, summing `held_fingerprint`; by default the same
+    columns and partition); the earliest that differs is in `incremental_since` (NULL when
+    nothing changed: no rows). A partition present on one side only differs too.
+    With `keys` on DuckDB (the `replace_from` strategy), then the same per (key, partition)
+    from that partition on: each key with a difference, and its earliest differing
+    partition, is in `incremental_replaced` (`keys`, `replaced_from`); the changed rows
+    are its input rows from there on. A key whose rows vanished (an erasure, or an event
+    re-delivered under another visitor) is replaced by nothing.
+    Without `keys`, or on Spark (insert_overwrite of whole partitions): the rows of every
+    partition from `incremental_since` on. A partition that loses every row of the input
+    then keeps its old rows; the models' `delete_vanished_partitions` pre-hook removes
+    such partitions (macros/privacy/erasure.sql). -#}
+{% macro incremental_changed_rows(input_cte, partition, fingerprinted, held_partition=none, held_fingerprint=none,
+                                  keys=none) -%}
     {%- if is_incremental_run() -%}
+    {%- set held_partition = held_partition or partition -%}
+    {%- set held_fingerprint = held_fingerprint or row_fingerprint(fingerprinted) -%}
     incremental_input_partitions as (
         select
             {{ partition }} as partition_value,
@@ -278,10 +330,10 @@
 
     incremental_held_partitions as (
         select
-            {{ held_partition or partition }} as partition_value,
-            sum({{ held_fingerprint or row_fingerprint(fingerprinted) }}) as fingerprint
+            {{ held_partition }} as partition_value,
+            sum({{ held_fingerprint }}) as fingerprint
         from {{ this }}
-        group by {{ held_partition or partition }}
+        group by {{ held_partition }}
     ),
 
     incremental_since as (
@@ -294,11 +346,69 @@
             or held_partitions.partition_value is null
             or input_partitions.fingerprint != held_partitions.fingerprint
     ),
+    {%- if replaces_by_key(keys) %}
+    {%- set key_list = keys | join(', ') %}
+
+    {#- Keys are compared only from the earliest changed partition on: before it nothing
+        differs. A grouped pass over those rows, where the partition path re-processes
+        them all. #}
+    incremental_input_keys as (
+        select
+            {{ key_list }},
+            {{ partition }} as partition_value,
+            sum({{ row_fingerprint(fingerprinted) }}) as fingerprint
+        from {{ input_cte }}
+        where {{ partition }} >= (select incremental_since.since from incremental_since)
+        group by {{ key_list }}, {{ partition }}
+    ),
+
+    incremental_held_keys as (
+        select
+            {{ key_list }},
+            {{ held_partition }} as partition_value,
+            sum({{ held_fingerprint }}) as fingerprint
+        from {{ this }}
+        where {{ held_partition }} >= (select incremental_since.since from incremental_since)
+        group by {{ key_list }}, {{ held_partition }}
+    ),
+
+    incremental_replaced as (
+        select
+            {% for key in keys -%}
+            coalesce(input_keys.{{ key }}, held_keys.{{ key }}) as {{ key }},
+            {% endfor -%}
+            min(coalesce(input_keys.partition_value, held_keys.partition_value)) as replaced_from
+        from incremental_input_keys as input_keys
+        full outer join incremental_held_keys as held_keys
+            on
+                {% for key in keys -%}
+                input_keys.{{ key }} = held_keys.{{ key }} and
+                {% endfor -%}
+                input_keys.partition_value = held_keys.partition_value
+        where
+            input_keys.partition_value is null
+            or held_keys.partition_value is null
+            or input_keys.fingerprint != held_keys.fingerprint
+        group by {% for key in keys %}{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %}
+    ),
+
+    changed_rows as (
+        select {{ input_cte }}.*
+        from {{ input_cte }}
+        inner join incremental_replaced
+            on
+                {% for key in keys -%}
+                {{ input_cte }}.{{ key }} = incremental_replaced.{{ key }} and
+                {% endfor -%}
+                {{ input_cte }}.{{ partition }} >= incremental_replaced.replaced_from
+    )
+    {%- else %}
 
     changed_rows as (
         select * from {{ input_cte }}
         where {{ partition }} >= (select incremental_since.since from incremental_since)
     )
+    {%- endif -%}
     {%- else -%}
     changed_rows as (
         select * from {{ input_cte }}
@@ -306,8 +416,26 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A row's fingerprint over `columns`: a 64-bit hash as an exact number, so that sums
-    over a partition compare across runs. -#}
+{#- True when a derived incremental model with these `keys` replaces rows by key (the
+    `replace_from` strategy: DuckDB), false when it replaces whole partitions (Spark). -#}
+{% macro replaces_by_key(keys) -%}
+    {{ return(keys is not none and keys | length > 0 and target.type == 'duckdb') }}
+{%- endmacro %}
+
+{#- The marker rows of the `replace_from` strategy, as a `union all by name` branch
+    after a model's final select (DuckDB only): one per key in `incremental_replaced`,
+    with its key, `partition` set to its `replaced_from`, and NULL in every other column
+    (the model's `replace_marker` among them). Nothing on a full build or on Spark. -#}
+{% macro replacement_markers(keys, partition) -%}
+    {%- if is_incremental_run() and replaces_by_key(keys) %}
+union all by name
+select
+    {{ keys | join(', ') }},
+    replaced_from as {{ partition }}
+from incremental_replaced
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro row_fingerprint(columns) -%}
     {{ return(adapter.dispatch('row_fingerprint', 'portrait')(columns)) }}
 {%- endmacro %}

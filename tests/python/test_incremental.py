@@ -115,8 +115,9 @@ def test_incremental_runs_equal_a_full_refresh_row_for_row(nightly_increments: t
 
 
 def test_the_incremental_models_really_ran_incrementally(nightly_increments: tuple[Path, Path]) -> None:
-    """The last night's SQL took the incremental path (new rows, then delete+insert of the
-    partitions they touch), and the tables hold rows of every night's file."""
+    """The last night's SQL took the incremental path (base models: new rows, then
+    delete+insert by raw position; sessions and rollups: changed keys, replaced from their
+    first changed day), and the tables hold rows of every night's file."""
     incremental_db, _ = nightly_increments
     target = incremental_db.parent.parent / "incremental" / "target"
     for table, folder in (("base_app__events", "app"), ("base_shop__orders", "shop")):
@@ -129,5 +130,6 @@ def test_the_incremental_models_really_ran_incrementally(nightly_increments: tup
         assert files == 8, (table, files)
     for name in DERIVED_INCREMENTAL:
         path = Path("portrait", "models", "intermediate", "profile", f"{name}.sql")
-        assert "incremental_since" in (target / "compiled" / path).read_text(), name
-        assert "delete from" in (target / "run" / path).read_text().lower(), name
+        assert "incremental_replaced" in (target / "compiled" / path).read_text(), name
+        executed = (target / "run" / path).read_text().lower()
+        assert "delete from" in executed and "replaced_from" in executed, name

@@ -4,13 +4,15 @@ A hand-made landing zone (app events only; every other raw table missing, so its
 staging is empty) delivered over four nights: a session that runs over midnight, split
 across two nights' files, must keep one id when its second day is cut incrementally
 (the visitor's last event of the day before is carried in); an event that arrives
-nights late re-cuts every day from its own; a night with nothing new changes nothing.
+nights late re-cuts its visitor (and only that visitor) from its own day; a night with
+nothing new changes nothing.
 After each night the `partitioned` layers must equal a full refresh of the same files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -82,8 +84,14 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     run_dbt(["seed"], env=env, work_dir=root / "incremental", capture=True)
     run_dbt(["seed"], env=full_env, work_dir=root / "full", capture=True)
     results = []
-    for name, rows in NIGHTS.items():
+    for index, (name, rows) in enumerate(NIGHTS.items()):
         _deliver(raw, name, rows)
+        batch = None
+        if index:  # the rows the sessions' incremental run writes, markers included (`dbt show`)
+            run_dbt(["run", "-s", "+stg_app__events"], env=env, work_dir=root / "incremental", capture=True)
+            shown = run_dbt(["--quiet", "show", "-s", "int_events_sessionized", "--limit", "-1", "--output", "json"],
+                            env=env, work_dir=root / "incremental", capture=True)
+            batch = json.loads(shown.stdout)["show"]
         run_dbt(["run", "-s", "+tag:partitioned"], env=env, work_dir=root / "incremental", capture=True)
         run_dbt(["run", "-s", "+tag:partitioned", "--full-refresh"], env=full_env, work_dir=root / "full",
                 capture=True)
@@ -93,7 +101,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
                 "order by event_id").fetchall()
         compiled = (root / "incremental" / "target" / "compiled" / "portrait" / "models" / "intermediate"
                     / "profile" / "int_events_sessionized.sql").read_text()
-        results.append({"name": name, "sessions": {e: (s, start) for e, s, start in sessions},
+        results.append({"name": name, "sessions": {e: (s, start) for e, s, start in sessions}, "batch": batch,
                         "incremental": _fingerprints(Path(env["PORTRAIT_DB"])),
                         "full": _fingerprints(Path(full_env["PORTRAIT_DB"])), "compiled": compiled})
     return results
@@ -107,7 +115,25 @@ def test_every_night_equals_a_full_refresh(nights: list[dict]) -> None:
 
 def test_nights_after_the_first_were_cut_incrementally(nights: list[dict]) -> None:
     assert "carried_in_ranked" not in nights[0]["compiled"]
-    assert all("carried_in_ranked" in night["compiled"] for night in nights[1:])
+    assert all("carried_in_ranked" in night["compiled"] and "incremental_replaced" in night["compiled"]
+               for night in nights[1:])
+
+
+def test_a_night_re_cuts_only_the_visitors_it_touches_from_their_own_day(nights: list[dict]) -> None:
+    """The batch a night writes (`replace_from`): the events of each visitor whose events
+    changed, from the first day they did, and one marker row (no event) per such visitor
+    naming that day; other visitors and earlier days are not written again."""
+    def written(night: dict) -> tuple[set, list]:
+        events = {row["event_id"] for row in night["batch"] if row["event_id"] is not None}
+        markers = sorted((row["event_date"], row["visitor_id"]) for row in night["batch"] if row["event_id"] is None)
+        return events, markers
+
+    events, markers = written(nights[1])  # DEVICE's June 2nd (ev-2 of June 1st is carried in, not written)
+    assert events == {"ev-4", "ev-5", "ev-6"} and [day for day, _ in markers] == ["2026-06-02"]
+    events, markers = written(nights[2])  # the late ev-7 re-cuts DEVICE from June 1st; ev-8 OTHER_DEVICE's June 3rd
+    assert events == {"ev-7", "ev-1", "ev-2", "ev-4", "ev-5", "ev-6", "ev-8"}  # not ev-3 (OTHER_DEVICE, June 1st)
+    assert [day for day, _ in markers] == ["2026-06-01", "2026-06-03"] and markers[0][1] != markers[1][1]
+    assert nights[3]["batch"] == []  # nothing new: nothing written
 
 
 def test_a_session_over_midnight_keeps_its_id_across_nights(nights: list[dict]) -> None:
@@ -160,7 +186,8 @@ def test_the_lookback_rereads_recent_rows_of_held_files_and_only_those(tmp_path:
 
 def test_an_erased_visitors_only_day_leaves_the_incremental_layers(tmp_path: Path) -> None:
     """A day whose only events belonged to an erased person: the incremental sessions and
-    session-day rollups drop it (`delete_vanished_partitions`), and equal a full refresh."""
+    session-day rollups drop it (the erased visitor's and session's marker rows: the key is
+    replaced by nothing), and equal a full refresh."""
     raw = tmp_path / "raw"
     envs = {name: warehouse_env(raw, tmp_path / "truth", tmp_path / name) for name in ("incremental", "full")}
     select = ["run", "-s", "+tag:partitioned", "+privacy_suppression_list"]

@@ -1,6 +1,8 @@
-{{ partition_incremental_config('event_date') }}
+{%- set visitor = ['visitor_type', 'visitor_id'] %}
+{{ partition_incremental_config('event_date', replace_keys=visitor, replace_marker='event_id') }}
 {{ config(pre_hook="{{ delete_vanished_partitions(
-    'event_date', 'stg_app__events', local_date('event_at'), visitor_condition()
+    'event_date', 'stg_app__events', local_date('event_at'), visitor_condition(),
+    replace_keys=['visitor_type', 'visitor_id']
 ) }}") }}
 {# Every staged app/web/mini-program event cut into sessions per visitor — the device,
    or the anonymous id where the event has no usable device id (mini-program) — with
@@ -9,11 +11,14 @@
    No person here: sessions are attached to persons afterwards
    (`int_sessions_persons_attached`), so a later login that merges old anonymous
    history re-attributes sessions without re-cutting them.
-   Incremental by local event date: a run re-cuts every day from the earliest one whose
-   events changed (`incremental_changed_rows`), carrying each visitor's last event of
-   the day before in, so a session that runs over midnight keeps its id. Cutting is
-   causal (an event's session depends only on the visitor's earlier events), so the
-   days before stay as they are. After changing the timeout, run `--full-refresh`. #}
+   Incremental per visitor (DuckDB): a run re-cuts each visitor whose events changed from
+   the earliest local date on which they did (`incremental_changed_rows` by visitor and
+   date), carrying the visitor's last event of the day before in, so a session that runs
+   over midnight keeps its id; every other visitor, and the visitor's earlier days, stay
+   as they are (the `replace_from` strategy). On Spark the same by date for every
+   visitor. Cutting is per visitor and causal (an event's session depends only on the
+   visitor's earlier events), so either gives the sessions of a full build. After
+   changing the timeout, run `--full-refresh`. #}
 {%- set timeout_seconds = var('portrait__session_timeout_minutes') * 60 %}
 {%- if timeout_seconds > 86400 -%}
     {{ exceptions.raise_compiler_error("portrait__session_timeout_minutes must be at most 1440 (one day): the incremental cut carries one day over") }}
@@ -54,9 +59,9 @@ with_visitor as (
     where visitor_id is not null
 ),
 
-{{ incremental_changed_rows('with_visitor', 'event_date', fingerprinted) }},
+{{ incremental_changed_rows('with_visitor', 'event_date', fingerprinted, keys=visitor) }},
 
-{{ sessions_carried_in() }},
+{{ sessions_carried_in(visitor) }},
 
 to_cut as (
     select
@@ -162,3 +167,4 @@ final as (
 )
 
 select * from final
+{{- replacement_markers(visitor, 'event_date') }}

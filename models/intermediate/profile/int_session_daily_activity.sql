@@ -1,12 +1,15 @@
-{{ partition_incremental_config('activity_date') }}
-{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date') }}") }}
+{%- set visitor = ['visitor_type', 'visitor_id'] %}
+{{ partition_incremental_config('activity_date', replace_keys=visitor, replace_marker='session_id') }}
+{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date',
+    replace_keys=['visitor_type', 'visitor_id']) }}") }}
 {# Digital behaviour per session and local day (a session over midnight has two rows):
    events by kind, the session start, platform, daypart and weekend counts, and the
    first account and openid seen. No person here: `int_sessions_persons_attached` and
    `int_person_daily_activity` attach persons every run from these rows, so the events
    themselves are read once, when their day changes.
-   Incremental by local date: a run rewrites every day from the earliest one whose
-   sessionized events changed (compared through `events_fingerprint`, `incremental_changed_rows`). #}
+   Incremental per visitor like `int_events_sessionized` (DuckDB; by date on Spark): a
+   run rewrites each visitor's days from the earliest one whose sessionized events
+   changed (compared through `events_fingerprint`, `incremental_changed_rows`). #}
 {%- set measures = event_measures() %}
 {%- set fingerprinted = ['event_id', 'session_id', 'visitor_type', 'visitor_id', 'account_id', 'openid',
     'event_name', 'platform', 'local_hour', 'local_iso_weekday', 'is_session_start', 'event_at'] %}
@@ -17,7 +20,8 @@ events as (
     select * from {{ ref('int_events_sessionized') }}
 ),
 
-{{ incremental_changed_rows('events', 'event_date', fingerprinted, 'activity_date', 'events_fingerprint') }},
+{{ incremental_changed_rows('events', 'event_date', fingerprinted, 'activity_date', 'events_fingerprint',
+    keys=visitor) }},
 
 classified as (
     select
@@ -60,3 +64,4 @@ final as (
 )
 
 select * from final
+{{- replacement_markers(visitor, 'activity_date') }}

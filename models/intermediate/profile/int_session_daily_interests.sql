@@ -1,10 +1,14 @@
-{{ partition_incremental_config('activity_date') }}
-{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date') }}") }}
+{%- set session = ['session_id'] %}
+{{ partition_incremental_config('activity_date', replace_keys=session, replace_marker='interest_type') }}
+{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date',
+    replace_keys=['session_id']) }}") }}
 {# Interest signals of app events per session, local day and interest — a product
    category (`category`) or a content type (`content_type`) — with the weighted
    interaction score (weights: var `portrait__affinity_weights`) and product views.
    No person here: `int_person_daily_interests` attaches persons every run.
-   Incremental by local date like `int_session_daily_activity`. #}
+   Incremental per session (DuckDB; by date on Spark): a run rewrites each session's
+   days from the earliest one whose interest events changed, a session that no longer
+   exists (re-cut, or erased) by nothing. #}
 {%- set weights = var('portrait__affinity_weights') %}
 {%- set fingerprinted = ['event_id', 'session_id', 'event_name', 'category_l1', 'content_type', 'event_at'] %}
 
@@ -15,7 +19,8 @@ events as (
     where coalesce(content_type, category_l1) is not null
 ),
 
-{{ incremental_changed_rows('events', 'event_date', fingerprinted, 'activity_date', 'events_fingerprint') }},
+{{ incremental_changed_rows('events', 'event_date', fingerprinted, 'activity_date', 'events_fingerprint',
+    keys=session) }},
 
 signals as (
     select
@@ -48,3 +53,4 @@ final as (
 )
 
 select * from final
+{{- replacement_markers(session, 'activity_date') }}
