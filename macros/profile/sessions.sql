@@ -15,16 +15,19 @@
             held.event_at,
             held.session_started_at,
             row_number() over (
-                partition by held.visitor_type, held.visitor_id
+                partition by {% for key in keys %}held.{{ key }}{{ ', ' if not loop.last }}{% endfor %}
                 order by held.event_at desc, held.event_id desc
             ) as recency_rank
         from {{ this }} as held
         {%- if replaces_by_key(keys) %}
         inner join incremental_replaced
             on
-                held.visitor_type = incremental_replaced.visitor_type
-                and held.visitor_id = incremental_replaced.visitor_id
-                and held.event_date = {{ dbt.dateadd('day', -1, 'incremental_replaced.replaced_from') }}
+                {% for key in keys -%}
+                held.{{ key }} = incremental_replaced.{{ key }} and
+                {% endfor -%}
+                held.event_date = {{ dbt.dateadd('day', -1, 'incremental_replaced.replaced_from') }}
+        {#- no replaced visitor starts before `since`: lets DuckDB skip older blocks #}
+        where held.event_date >= {{ dbt.dateadd('day', -1, '(select incremental_since.since from incremental_since)') }}
         {%- else %}
         where held.event_date = {{ dbt.dateadd('day', -1, '(select incremental_since.since from incremental_since)') }}
         {%- endif %}

@@ -52,7 +52,12 @@
     from that value on is deleted, then the batch's real rows are inserted: a key's rows
     before its start, and every unmarked key, stay as they are. Markers are never
     written. Made by `replacement_markers` (below) from `incremental_changed_rows`'s
-    `incremental_replaced`. -#}
+    `incremental_replaced`. The batch is checked first, failing the model: a row with a
+    NULL key (its key's held rows could never be matched) or one with NULL in
+    `replace_marker` but another column set (a real row that would be taken for a marker)
+    is an error. A batch previewed with `dbt show` has its markers too. Under `--empty`
+    (every input read as empty, so every held key would look vanished) nothing is
+    deleted. -#}
 {% macro get_incremental_replace_from_sql(arg_dict) -%}
     {%- set target_relation, source = arg_dict['target_relation'], arg_dict['temp_relation'] -%}
     {%- set keys = arg_dict['unique_key'] -%}
@@ -62,6 +67,18 @@
         {{ exceptions.raise_compiler_error("the replace_from strategy needs unique_key, replace_from and replace_marker (partition_incremental_config with replace_keys and replace_marker)") }}
     {%- endif -%}
     {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set others = arg_dict['dest_columns'] | map(attribute='name') | map('lower')
+        | reject('in', keys + [replace_from, marker]) | list -%}
+    select error('{{ target_relation }}: a batch row has a NULL key ({{ keys | join(', ') }}), or NULL in {{ marker }} with other columns set (a real row taken for a marker); nothing was written')
+    from {{ source }}
+    where
+        {% for key in keys -%}
+        {{ key }} is null or
+        {% endfor -%}
+        ({{ marker }} is null and ({% for column in others %}{{ adapter.quote(column) }} is not null{{ ' or ' if not loop.last }}{% endfor %}))
+    limit 1;
+
+    {%- if not flags.EMPTY %}
     delete from {{ target_relation }} as held
     using (
         select {{ keys | join(', ') }}, {{ replace_from }} as replaced_from
@@ -73,6 +90,7 @@
         held.{{ key }} = replaced.{{ key }} and
         {% endfor -%}
         held.{{ replace_from }} >= replaced.replaced_from;
+    {%- endif %}
 
     insert into {{ target_relation }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }}

@@ -46,6 +46,7 @@ NIGHTS = {
     ],
     "night4": [],  # nothing new
 }
+ROLLUPS = ["int_session_daily_activity", "int_session_daily_interests"]
 LAYERS = ["staging.base_app__events", "intermediate.int_events_sessionized",
           "intermediate.int_session_daily_activity", "intermediate.int_session_daily_interests"]
 
@@ -84,14 +85,20 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     run_dbt(["seed"], env=env, work_dir=root / "incremental", capture=True)
     run_dbt(["seed"], env=full_env, work_dir=root / "full", capture=True)
     results = []
+    def batch(model: str) -> list[dict]:  # the rows the model's incremental run writes, markers included
+        shown = run_dbt(["--quiet", "show", "-s", model, "--limit", "-1", "--output", "json"],
+                        env=env, work_dir=root / "incremental", capture=True)
+        return json.loads(shown.stdout)["show"]
+
     for index, (name, rows) in enumerate(NIGHTS.items()):
         _deliver(raw, name, rows)
-        batch = None
-        if index:  # the rows the sessions' incremental run writes, markers included (`dbt show`)
+        sessions_batch, rollup_batches = None, None
+        if index:
             run_dbt(["run", "-s", "+stg_app__events"], env=env, work_dir=root / "incremental", capture=True)
-            shown = run_dbt(["--quiet", "show", "-s", "int_events_sessionized", "--limit", "-1", "--output", "json"],
-                            env=env, work_dir=root / "incremental", capture=True)
-            batch = json.loads(shown.stdout)["show"]
+            sessions_batch = batch("int_events_sessionized")
+        if name == "night3":  # the rollups' batches read the night's sessions
+            run_dbt(["run", "-s", "int_events_sessionized"], env=env, work_dir=root / "incremental", capture=True)
+            rollup_batches = {model: batch(model) for model in ROLLUPS}
         run_dbt(["run", "-s", "+tag:partitioned"], env=env, work_dir=root / "incremental", capture=True)
         run_dbt(["run", "-s", "+tag:partitioned", "--full-refresh"], env=full_env, work_dir=root / "full",
                 capture=True)
@@ -101,7 +108,8 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
                 "order by event_id").fetchall()
         compiled = (root / "incremental" / "target" / "compiled" / "portrait" / "models" / "intermediate"
                     / "profile" / "int_events_sessionized.sql").read_text()
-        results.append({"name": name, "sessions": {e: (s, start) for e, s, start in sessions}, "batch": batch,
+        results.append({"name": name, "sessions": {e: (s, start) for e, s, start in sessions},
+                        "batch": sessions_batch, "rollup_batches": rollup_batches,
                         "incremental": _fingerprints(Path(env["PORTRAIT_DB"])),
                         "full": _fingerprints(Path(full_env["PORTRAIT_DB"])), "compiled": compiled})
     return results
@@ -134,6 +142,27 @@ def test_a_night_re_cuts_only_the_visitors_it_touches_from_their_own_day(nights:
     assert events == {"ev-7", "ev-1", "ev-2", "ev-4", "ev-5", "ev-6", "ev-8"}  # not ev-3 (OTHER_DEVICE, June 1st)
     assert [day for day, _ in markers] == ["2026-06-01", "2026-06-03"] and markers[0][1] != markers[1][1]
     assert nights[3]["batch"] == []  # nothing new: nothing written
+
+
+def test_the_rollups_rewrite_only_the_visitors_and_sessions_whose_events_changed(nights: list[dict]) -> None:
+    """Night 3's rollup batches. Activity (per visitor): DEVICE's session-days from June
+    1st and OTHER_DEVICE's June 3rd, one marker each; not OTHER_DEVICE's June 1st session.
+    Interests (per session): ev-2 and ev-5, the only events with a category, move to the
+    session ev-7 now starts; their old session is replaced by nothing, the new one by its
+    two days, each marked from June 1st."""
+    before, after = nights[1]["sessions"], nights[2]["sessions"]
+    activity, interests = (nights[2]["rollup_batches"][model] for model in ROLLUPS)
+    markers = sorted((row["activity_date"], row["visitor_id"]) for row in activity if row["session_id"] is None)
+    assert [day for day, _ in markers] == ["2026-06-01", "2026-06-03"] and markers[0][1] != markers[1][1]
+    session, morning, other = after["ev-7"][0], after["ev-6"][0], after["ev-8"][0]
+    assert {(row["session_id"], row["activity_date"]) for row in activity if row["session_id"] is not None} == {
+        (session, "2026-06-01"), (session, "2026-06-02"), (morning, "2026-06-02"), (other, "2026-06-03")}
+    old_session = before["ev-2"][0]
+    assert old_session != session
+    assert sorted((row["session_id"], row["activity_date"]) for row in interests if row["interest_type"] is None) == \
+        sorted([(session, "2026-06-01"), (old_session, "2026-06-01")])
+    assert {(row["session_id"], row["activity_date"]) for row in interests if row["interest_type"] is not None} == {
+        (session, "2026-06-01"), (session, "2026-06-02")}
 
 
 def test_a_session_over_midnight_keeps_its_id_across_nights(nights: list[dict]) -> None:
@@ -184,16 +213,21 @@ def test_the_lookback_rereads_recent_rows_of_held_files_and_only_those(tmp_path:
     assert run("--vars", "{portrait__incremental_lookback_days: 5}") == {"old-1": "search", "new-1": "search"}
 
 
-def test_an_erased_visitors_only_day_leaves_the_incremental_layers(tmp_path: Path) -> None:
-    """A day whose only events belonged to an erased person: the incremental sessions and
-    session-day rollups drop it (the erased visitor's and session's marker rows: the key is
-    replaced by nothing), and equal a full refresh."""
+def test_an_erased_visitor_leaves_the_incremental_layers(tmp_path: Path) -> None:
+    """An erased person's events, on a day they shared with another visitor and on a day
+    that was only theirs: the incremental sessions and session-day rollups drop them (the
+    erased visitor's and sessions' marker rows: the key is replaced by nothing), keep the
+    other visitor's, and equal a full refresh."""
     raw = tmp_path / "raw"
     envs = {name: warehouse_env(raw, tmp_path / "truth", tmp_path / name) for name in ("incremental", "full")}
     select = ["run", "-s", "+tag:partitioned", "+privacy_suppression_list"]
     for name, env in envs.items():
         run_dbt(["seed"], env=env, work_dir=tmp_path / name, capture=True)
-    _deliver(raw, "june01", [("er-1", "2026-06-01 10:00:00", "2026-06-01 10:01:00", "page_view", DEVICE, None, None)])
+    _deliver(raw, "june01", [("er-1", "2026-06-01 10:00:00", "2026-06-01 10:01:00", "page_view", DEVICE, None, None),
+                             ("er-3", "2026-06-01 11:00:00", "2026-06-01 11:01:00", "product_view", OTHER_DEVICE,
+                              "beauty", None)])
+    _deliver(raw, "june03", [("er-4", "2026-06-03 10:00:00", "2026-06-03 10:01:00", "product_view", DEVICE,
+                              "sports", None)])
     _deliver(raw, "june02", [("er-2", "2026-06-02 10:00:00", "2026-06-02 10:01:00", "page_view", OTHER_DEVICE,
                               None, None)])
     run_dbt(select, env=envs["incremental"], work_dir=tmp_path / "incremental", capture=True)
@@ -214,7 +248,10 @@ def test_an_erased_visitors_only_day_leaves_the_incremental_layers(tmp_path: Pat
                                       ("intermediate.int_session_daily_interests", "activity_date")]}
         buckets = con.execute("select row_bucket, count(*) from staging.base_app__events group by all "
                               "order by all").fetchall()
-    assert buckets == [("erased", 1), ("staged", 1)]
-    assert days["intermediate.int_events_sessionized"] == [(dt.date(2026, 6, 2),)]
-    assert days["intermediate.int_session_daily_activity"] == [(dt.date(2026, 6, 2),)]
+        events = con.execute("select event_id from intermediate.int_events_sessionized order by all").fetchall()
+    assert buckets == [("erased", 2), ("staged", 2)]
+    assert events == [("er-2",), ("er-3",)]  # the other visitor's, on the shared day and on their own
+    assert days["intermediate.int_events_sessionized"] == [(dt.date(2026, 6, 1),), (dt.date(2026, 6, 2),)]
+    assert days["intermediate.int_session_daily_activity"] == [(dt.date(2026, 6, 1),), (dt.date(2026, 6, 2),)]
+    assert days["intermediate.int_session_daily_interests"] == [(dt.date(2026, 6, 1),)]  # June 3rd was only DEVICE's
     assert _fingerprints(Path(envs["incremental"]["PORTRAIT_DB"])) == _fingerprints(Path(envs["full"]["PORTRAIT_DB"]))

@@ -2,7 +2,7 @@
 {{ partition_incremental_config('event_date', replace_keys=visitor, replace_marker='event_id') }}
 {{ config(pre_hook="{{ delete_vanished_partitions(
     'event_date', 'stg_app__events', local_date('event_at'), visitor_condition(),
-    replace_keys=['visitor_type', 'visitor_id']
+    replace_keys=" ~ tojson(visitor) ~ "
 ) }}") }}
 {# Every staged app/web/mini-program event cut into sessions per visitor — the device,
    or the anonymous id where the event has no usable device id (mini-program) — with
