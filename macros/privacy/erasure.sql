@@ -174,11 +174,12 @@
     `erased_in` (the base model upstream) holds an erased row. `input_model` rows with
     `input_filter` give the input's partitions as `input_partition`. (It does not read
     the suppression list: that is built in the same invocation, possibly at the same
-    time.) Nothing to do where the model replaces rows by key (`replace_keys`, DuckDB):
-    a key whose rows vanished is replaced by nothing there. -#}
+    time.) Set by `partition_incremental_config` (its `vanished`) only where the model
+    rewrites whole partitions: where it replaces rows by key (`replace_keys`, DuckDB), a
+    key whose rows vanished is replaced by nothing. -#}
 {% macro delete_vanished_partitions(partition_column, input_model, input_partition, input_filter='true',
-                                    erased_in='base_app__events', replace_keys=none) -%}
-    {%- if not execute or not is_incremental() or replaces_by_key(replace_keys) -%}{{ return('') }}{%- endif -%}
+                                    erased_in='base_app__events') -%}
+    {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
     {#- Looked up in the graph, not with `ref`: a hook's ref would be a dependency the
         model's unit tests must mock. It is upstream of the model (complete by now). -#}
     {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ erased_in] -%}

@@ -23,12 +23,20 @@
     naming each key's start in a marker row (`replace_marker` NULL); without
     `replace_keys`, delete+insert on `partition_column`. On Spark both
     insert_overwrite whole partitions. A base model with an `erasure` spec erases the
-    rows it holds in place first (`erase_held_rows`, macros/privacy/erasure.sql). Tagged
+    rows it holds in place first (`erase_held_rows`, macros/privacy/erasure.sql). A
+    derived model that rewrites whole partitions (Spark, or no `replace_keys`) names its
+    input in `vanished` (`model`; `partition`, SQL over it giving the partition; optional
+    `filter`) and gets the pre-hook `delete_vanished_partitions`. Tagged
     `partitioned`: `dbt run -s +tag:partitioned` brings every such layer up to date. -#}
 {% macro partition_incremental_config(partition_column='_partition_date', erasure=none, key_columns=none,
-                                       replace_keys=none, replace_marker=none) -%}
+                                       replace_keys=none, replace_marker=none, vanished=none) -%}
     {%- if erasure is not none -%}
         {{ config(pre_hook=erase_held_rows_hook(erasure, key_columns)) }}
+    {%- endif -%}
+    {%- if vanished is not none and not (replace_keys and target.type == 'duckdb') -%}
+        {{ config(pre_hook="{{ delete_vanished_partitions(" ~ tojson(partition_column) ~ ", "
+            ~ tojson(vanished['model']) ~ ", " ~ tojson(vanished['partition']) ~ ", "
+            ~ tojson(vanished.get('filter', 'true')) ~ ") }}") }}
     {%- endif -%}
     {%- if target.type == 'spark' -%}
         {{ config(materialized='incremental', incremental_strategy='insert_overwrite',

@@ -51,13 +51,28 @@ class ChurnModel:
         return None if text is None or pd.isna(text) else pickle.load(io.BytesIO(base64.b64decode(text)))
 
 
+def read_snapshots(relation, roles: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of `int_churn__snapshots` (a DuckDB relation, e.g. `dbt.ref(...)`) in
+    `roles`, with only the columns fitting and scoring use, the features as doubles,
+    fetched through Arrow. On a `large`-sized table (1.23 M training rows) this peaks at
+    0.68 GB over the process against 1.14 GB for `.df()` of every column, in a third of
+    the time (bench/README.md, "Churn: reading the snapshots")."""
+    in_roles = ", ".join(f"'{role}'" for role in roles)
+    columns = ", ".join(["snapshot_role", "person_id", "is_churned",
+                         *(f"cast({name} as double) as {name}" for name in FEATURES)])
+    return relation.filter(f"snapshot_role in ({in_roles})").project(columns).to_arrow_table().to_pandas()
+
+
 def _role(snapshots: pd.DataFrame, role: str) -> pd.DataFrame:
     rows = snapshots[snapshots["snapshot_role"] == role]
-    return rows.sort_values("person_id", kind="stable").reset_index(drop=True)
+    return rows.sort_values("person_id", kind="stable", ignore_index=True)
 
 
 def _matrix(rows: pd.DataFrame) -> np.ndarray:
-    return rows[list(FEATURES)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    features = rows[list(FEATURES)]
+    if not all(pd.api.types.is_numeric_dtype(dtype) for dtype in features.dtypes):
+        features = features.apply(pd.to_numeric, errors="coerce")
+    return features.to_numpy(dtype=np.float64)
 
 
 def _thin(rows: pd.DataFrame) -> bool:
@@ -80,7 +95,7 @@ def _classifier(seed: int, max_training_rows: int, rows: pd.DataFrame):
 
 
 def _features_without_data(rows: pd.DataFrame) -> np.ndarray:
-    return np.isnan(_matrix(rows)).all(axis=0)
+    return rows[list(FEATURES)].isna().all().to_numpy()
 
 
 def _auc(labels: pd.Series, scores: np.ndarray) -> float | None:

@@ -5,13 +5,13 @@ from portrait.imports import serial_imports
 
 with serial_imports():
     from portrait.model_threads import fit_threads
-    from portrait.churn.model import ChurnModel, score_churn
+    from portrait.churn.model import ChurnModel, read_snapshots, score_churn
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     with fit_threads():  # OpenMP threads beside DuckDB's (portrait.model_threads)
-        snapshots = dbt.ref("int_churn__snapshots").filter("snapshot_role = 'score'").df()
+        snapshots = read_snapshots(dbt.ref("int_churn__snapshots"), ("score",))
         fitted = dbt.ref("int_predictions__churn_model").df()
         estimator = ChurnModel.load_estimator(fitted["estimator"].iloc[0])
         rows = score_churn(snapshots, estimator, cutoffs=dict(dbt.config.get("risk_band_cutoffs")))

@@ -10,7 +10,7 @@ with serial_imports():
     from portrait.imports import fitted_at
     import json
     import pandas as pd
-    from portrait.churn.model import fit_churn
+    from portrait.churn.model import fit_churn, read_snapshots
     from portrait.refit import fit_or_reuse
 
 
@@ -22,7 +22,7 @@ def model(dbt, session):
 
         def fit():
             # the two training snapshots only: the `score` rows are a third of the table
-            training = dbt.ref("int_churn__snapshots").filter("snapshot_role in ('holdout_train', 'train')").df()
+            training = read_snapshots(dbt.ref("int_churn__snapshots"), ("holdout_train", "train"))
             fitted = fit_churn(training, seed=settings["seed"])
             return pd.DataFrame([{"model_name": "churn", "fitted_at": fitted_at(), "as_of_date": as_of,
                                   "status": fitted.status, "fitted_rows": int(fitted.metrics["train_rows"]),

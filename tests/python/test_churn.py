@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from portrait.churn.model import FEATURES, ChurnModel, fit_churn, risk_bands, score_churn
+import duckdb
+
+from portrait.churn.model import FEATURES, ChurnModel, fit_churn, read_snapshots, risk_bands, score_churn
 
 CUTOFFS = {"high": 0.7, "medium": 0.4}
 
@@ -87,3 +89,20 @@ def test_a_feature_without_any_value_is_ignored_not_fatal() -> None:
     assert model.metrics["features_without_data"] == ["days_since_last_visit"]
     scored = score_churn(snapshots, model.estimator, CUTOFFS)
     assert scored["churn_probability"].between(0, 1).all() and len(scored) == 1500
+
+
+def test_snapshots_read_from_duckdb_fit_as_the_full_frame_does() -> None:
+    """`read_snapshots` (what the dbt models use) keeps the asked roles and the columns
+    fitting needs, integer and HUGEINT features as doubles, and fits the same model."""
+    snapshots = _snapshots()
+    con = duckdb.connect()
+    con.register("frame", snapshots)
+    con.execute("create table snapshots as select * replace (cast(sessions_30d as hugeint) as sessions_30d,"
+                " cast(days_since_last_order as bigint) as days_since_last_order), 'x' as unused from frame")
+    training = read_snapshots(con.table("snapshots"), ("holdout_train", "train"))
+    assert sorted(training.columns) == sorted(["snapshot_role", "person_id", "is_churned", *FEATURES])
+    assert set(training["snapshot_role"]) == {"holdout_train", "train"} and len(training) == 3000
+    assert all(str(training[name].dtype) == "float64" for name in FEATURES)
+    scored = score_churn(read_snapshots(con.table("snapshots"), ("score",)), fit_churn(training, seed=3).estimator, CUTOFFS)
+    expected = score_churn(snapshots, fit_churn(snapshots, seed=3).estimator, CUTOFFS)
+    pd.testing.assert_frame_equal(scored, expected, check_dtype=False)

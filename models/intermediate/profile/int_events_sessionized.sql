@@ -1,9 +1,6 @@
 {%- set visitor = ['visitor_type', 'visitor_id'] %}
-{{ partition_incremental_config('event_date', replace_keys=visitor, replace_marker='event_id') }}
-{{ config(pre_hook="{{ delete_vanished_partitions(
-    'event_date', 'stg_app__events', local_date('event_at'), visitor_condition(),
-    replace_keys=" ~ tojson(visitor) ~ "
-) }}") }}
+{{ partition_incremental_config('event_date', replace_keys=visitor, replace_marker='event_id',
+    vanished={'model': 'stg_app__events', 'partition': local_date('event_at'), 'filter': visitor_condition()}) }}
 {# Every staged app/web/mini-program event cut into sessions per visitor — the device,
    or the anonymous id where the event has no usable device id (mini-program) — with
    `portrait__session_timeout_minutes` (30) of inactivity ending a session: an event

@@ -1,7 +1,6 @@
 {%- set visitor = ['visitor_type', 'visitor_id'] %}
-{{ partition_incremental_config('activity_date', replace_keys=visitor, replace_marker='session_id') }}
-{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date',
-    replace_keys=" ~ tojson(visitor) ~ ") }}") }}
+{{ partition_incremental_config('activity_date', replace_keys=visitor, replace_marker='session_id',
+                                vanished={'model': 'int_events_sessionized', 'partition': 'event_date'}) }}
 {# Digital behaviour per session and local day (a session over midnight has two rows):
    events by kind, the session start, platform, daypart and weekend counts, and the
    first account and openid seen. No person here: `int_sessions_persons_attached` and

@@ -1,7 +1,6 @@
 {%- set session = ['session_id'] %}
-{{ partition_incremental_config('activity_date', replace_keys=session, replace_marker='interest_type') }}
-{{ config(pre_hook="{{ delete_vanished_partitions('activity_date', 'int_events_sessionized', 'event_date',
-    replace_keys=" ~ tojson(session) ~ ") }}") }}
+{{ partition_incremental_config('activity_date', replace_keys=session, replace_marker='interest_type',
+                                vanished={'model': 'int_events_sessionized', 'partition': 'event_date'}) }}
 {# Interest signals of app events per session, local day and interest — a product
    category (`category`) or a content type (`content_type`) — with the weighted
    interaction score (weights: var `portrait__affinity_weights`) and product views.
