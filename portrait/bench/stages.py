@@ -157,10 +157,10 @@ def ltv(db: Path, discount_rate_monthly: float, tier_cutoffs: dict[str, float], 
     BetaGeoFitter + GammaGammaFitter on the same buyers (`int_ltv__purchase_summary`).
 
     A small fit and scoring first warm pytensor's compile cache, as on every night after
-    the first. Each side then runs `repeats` times, alternating, and its time is the
-    fastest run (what timeit reports: a slower run was slowed by something else on the
-    machine); every run's time is kept in `project_runs_seconds` and
-    `lifetimes_runs_seconds`. Reports the BG/NBD log-likelihoods at each optimum, their
+    the first. Each side then runs `repeats` times, alternating; its time is the median
+    run (on `large` the project's own runs differ by a third from one to the next while
+    lifetimes' do not, so the fastest run would favour the project). Every run's time is
+    kept in `project_runs_seconds` and `lifetimes_runs_seconds`. Reports the BG/NBD log-likelihoods at each optimum, their
     relative difference, and the Pearson correlations of expected purchases (365 days)
     and of the 12-month CLV (from the last run of each)."""
     import duckdb
@@ -205,7 +205,7 @@ def ltv(db: Path, discount_rate_monthly: float, tier_cutoffs: dict[str, float], 
         start = time.perf_counter()
         bgf, ggf, purchases, clv = lifetimes()
         lifetimes_runs.append(time.perf_counter() - start)
-    project_seconds, lifetimes_seconds = min(project_runs), min(lifetimes_runs)
+    project_seconds, lifetimes_seconds = float(np.median(project_runs)), float(np.median(lifetimes_runs))
     # lifetimes fits on rescaled times and keeps the mean over customers: its own likelihood
     # function, at its fitted parameters, on the unscaled data gives the comparable total
     fitted = np.log([bgf.params_[name] for name in ("r", "alpha", "a", "b")])

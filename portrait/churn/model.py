@@ -55,7 +55,7 @@ def read_snapshots(relation, roles: tuple[str, ...]) -> pd.DataFrame:
     """The rows of `int_churn__snapshots` (a DuckDB relation, e.g. `dbt.ref(...)`) in
     `roles`, with only the columns fitting and scoring use, the features as doubles,
     fetched through Arrow. On a `large`-sized table (1.23 M training rows) this peaks at
-    0.68 GB over the process against 1.14 GB for `.df()` of every column, in a third of
+    0.68 GB over the process against 1.24 GB for `.df()` of every column, in a third of
     the time (bench/README.md, "Churn: reading the snapshots")."""
     in_roles = ", ".join(f"'{role}'" for role in roles)
     columns = ", ".join(["snapshot_role", "person_id", "is_churned",

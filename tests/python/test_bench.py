@@ -63,10 +63,10 @@ def test_the_project_clv_fit_agrees_with_lifetimes_on_the_same_buyers(tiny_wareh
     assert result["status"] == "fitted" and result["buyers"] > 100
     assert result["loglik_agree"], result
     assert result["purchases_365d_correlation"] >= 0.999 and result["clv_12m_correlation"] >= 0.999
-    # each side timed three times; its time is its fastest run
+    # each side timed three times; its time is its median run
     assert len(result["project_runs_seconds"]) == len(result["lifetimes_runs_seconds"]) == 3
-    assert result["project_seconds"] == min(result["project_runs_seconds"])
-    assert result["lifetimes_seconds"] == min(result["lifetimes_runs_seconds"])
+    assert result["project_seconds"] == sorted(result["project_runs_seconds"])[1]
+    assert result["lifetimes_seconds"] == sorted(result["lifetimes_runs_seconds"])[1]
     for name, value in result["parameters_lifetimes"].items():
         assert result["parameters_project"][name] == pytest.approx(value, rel=1e-3), name
 
