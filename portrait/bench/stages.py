@@ -160,9 +160,10 @@ def ltv(db: Path, discount_rate_monthly: float, tier_cutoffs: dict[str, float], 
     the first. Each side then runs `repeats` times, alternating; its time is the median
     run (on `large` the project's own runs differ by a third from one to the next while
     lifetimes' do not, so the fastest run would favour the project). Every run's time is
-    kept in `project_runs_seconds` and `lifetimes_runs_seconds`. Reports the BG/NBD log-likelihoods at each optimum, their
-    relative difference, and the Pearson correlations of expected purchases (365 days)
-    and of the 12-month CLV (from the last run of each)."""
+    kept in `project_runs_seconds` and `lifetimes_runs_seconds`. Reports the BG/NBD
+    log-likelihoods at each optimum, their relative difference, and the Pearson
+    correlations of expected purchases (365 days) and of the 12-month CLV (from the last
+    run of each)."""
     import duckdb
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
