@@ -33,7 +33,7 @@
     {%- if erasure is not none -%}
         {{ config(pre_hook=erase_held_rows_hook(erasure, key_columns)) }}
     {%- endif -%}
-    {%- if vanished is not none and not (replace_keys and target.type == 'duckdb') -%}
+    {%- if vanished is not none and not replaces_by_key(replace_keys) -%}
         {{ config(pre_hook="{{ delete_vanished_partitions(" ~ tojson(partition_column) ~ ", "
             ~ tojson(vanished['model']) ~ ", " ~ tojson(vanished['partition']) ~ ", "
             ~ tojson(vanished.get('filter', 'true')) ~ ") }}") }}
