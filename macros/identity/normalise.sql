@@ -5,9 +5,15 @@
 {#- Phone: strip every space (also full-width), dash, dot and bracket, then a leading
     `+86`, `86` or `0086` country code; valid only as a mainland mobile `1[3-9]` + 9
     digits, else NULL. A `+` followed by another country code is not a mainland mobile.
-    One replace and one extracting match per value. -#}
+    A phone written as a float (digits then `.0`, e.g. `13912341111.0`: pandas writes a
+    phone column with gaps as DOUBLE, which DuckDB renders so below 1e16) is read as its
+    digits first; any other `.` is a separator as before. One replace and one extracting
+    match per value (the float check is a LIKE; its replace runs only on `%.0` values). -#}
 {% macro normalise_phone(expression) -%}
-    {%- set compact = regexp_replace_all(clean_text(expression), '[\\s\\pZ\\-\\.\\(\\)（）]', '') -%}
+    {%- set text = clean_text(expression) -%}
+    {%- set digits = "case when " ~ text ~ " like '%.0' then "
+        ~ regexp_replace_all(text, '^([0-9]+)[.]0$', '\\1') ~ " else " ~ text ~ " end" -%}
+    {%- set compact = regexp_replace_all(digits, '[\\s\\pZ\\-\\.\\(\\)（）]', '') -%}
     {{ regexp_extract_group(compact, '(?:\\+?86|0086)?(1[3-9]\\d{9})') }}
 {%- endmacro %}
 
@@ -16,22 +22,70 @@
     {{ regexp_extract_group('lower(' ~ clean_text(expression) ~ ')', "([a-z0-9!#$%&*+/=?^_`{|}~.\\-]+@[a-z0-9\\-]+(?:\\.[a-z0-9\\-]+)*\\.[a-z]{2,})") }}
 {%- endmacro %}
 
-{#- device_id, anonymous_id: trimmed, lower case. -#}
-{% macro normalise_lowercase_id(expression) -%}
-    lower({{ clean_text(expression) }})
+{#- The documented pattern of each record-key identifier type (docs/raw_formats.md,
+    "Identifier patterns"), matched against the whole canonical value. Deliberately a
+    character set and a length, not one source system's numbering (`M` + 8 digits):
+    letters, digits, `-` and `_` (device and anonymous ids, lower-cased: also `.` and
+    `:`), at most 64 characters (128 for device and anonymous ids); member, card and
+    account numbers start with a letter or digit. Every value the generator writes
+    matches; quotes, semicolons, spaces, slashes, control characters do not. A value that
+    breaks it is invalid like a bad phone: NULL (never linked, hashed or erased by), with
+    `is_<column>_invalid`. -#}
+{% macro identifier_pattern(identifier_type) -%}
+    {%- set patterns = {
+        'member_id': '[0-9A-Za-z][0-9A-Za-z_-]{0,63}',
+        'card_no': '[0-9A-Za-z][0-9A-Za-z_-]{0,63}',
+        'account_id': '[0-9A-Za-z][0-9A-Za-z_-]{0,63}',
+        'openid': '[0-9A-Za-z_-]{1,64}',
+        'unionid': '[0-9A-Za-z_-]{1,64}',
+        'device_id': '[0-9a-z][0-9a-z._:-]{0,127}',
+        'anonymous_id': '[0-9a-z][0-9a-z._:-]{0,127}',
+    } -%}
+    {%- if identifier_type not in patterns -%}
+        {{ exceptions.raise_compiler_error("identifier_pattern: no pattern for identifier type '" ~ identifier_type ~ "'") }}
+    {%- endif -%}
+    {{ return(patterns[identifier_type]) }}
 {%- endmacro %}
 
-{#- member_id, card_no, account_id, openid, unionid: trimmed, case kept (WeChat ids are case-sensitive). -#}
-{% macro normalise_id(expression) -%}
-    {{ clean_text(expression) }}
+{#- The canonical value of a typed identifier, NULL unless it matches the type's pattern.
+    `canonical` maps a text expression to the canonical form (trimmed: itself; device and
+    anonymous ids: lower case). A value is tried trimmed first: one that matches the
+    pattern holds no control character, so `clean_text` would give the same; only a value
+    that failed is cleaned and tried again. A valid value costs one regular expression. -#}
+{% macro valid_identifier(identifier_type, expression, lowercase=false) -%}
+    {%- set pattern = identifier_pattern(identifier_type) -%}
+    {%- set fast = trimmed_text(expression) -%}
+    {%- set slow = clean_text(expression) -%}
+    {%- if lowercase -%}{%- set fast = 'lower(' ~ fast ~ ')' -%}{%- set slow = 'lower(' ~ slow ~ ')' -%}{%- endif -%}
+    case
+        when {{ regexp_full_match(fast, pattern) }} then {{ fast }}
+        when {{ regexp_full_match(slow, pattern) }} then {{ slow }}
+    end
+{%- endmacro %}
+
+{#- device_id, anonymous_id: trimmed, lower case. With `identifier_type`: NULL unless the
+    value matches the type's pattern (without: a plain key, e.g. `event_id`). -#}
+{% macro normalise_lowercase_id(expression, identifier_type=none) -%}
+    {%- if identifier_type is none -%}lower({{ clean_text(expression) }})
+    {%- else -%}{{ valid_identifier(identifier_type, expression, lowercase=true) }}{%- endif -%}
+{%- endmacro %}
+
+{#- member_id, card_no, account_id, openid, unionid: trimmed, case kept (WeChat ids are
+    case-sensitive). With `identifier_type`: NULL unless the value matches the type's
+    pattern (without: a plain key, e.g. `order_id`, `txn_id`). A number written as a
+    float (`12345.0`) is not read back as a member, card or account number: a float has
+    lost any leading zeros, so it could name another id; it is invalid. -#}
+{% macro normalise_id(expression, identifier_type=none) -%}
+    {%- if identifier_type is none -%}{{ clean_text(expression) }}
+    {%- else -%}{{ valid_identifier(identifier_type, expression) }}{%- endif -%}
 {%- endmacro %}
 
 {#- Canonical form of an identifier of a given type (one of the nine). -#}
 {% macro normalise_identifier(identifier_type, expression) -%}
     {%- if identifier_type == 'phone' -%}{{ normalise_phone(expression) }}
     {%- elif identifier_type == 'email' -%}{{ normalise_email(expression) }}
-    {%- elif identifier_type in ('device_id', 'anonymous_id') -%}{{ normalise_lowercase_id(expression) }}
-    {%- elif identifier_type in ('member_id', 'card_no', 'account_id', 'openid', 'unionid') -%}{{ normalise_id(expression) }}
+    {%- elif identifier_type in ('device_id', 'anonymous_id') -%}{{ normalise_lowercase_id(expression, identifier_type) }}
+    {%- elif identifier_type in ('member_id', 'card_no', 'account_id', 'openid', 'unionid') -%}{{ normalise_id(expression, identifier_type) }}
     {%- else -%}{{ exceptions.raise_compiler_error("normalise_identifier: unknown identifier type '" ~ identifier_type ~ "'") }}
     {%- endif -%}
 {%- endmacro %}
@@ -143,12 +197,11 @@
 
 {#- Staging's columns for one identifier column `column` of type `identifier_type` (the
     canonical value is already selected as `column`, the raw text is `raw_<column>`):
-    the placeholder flag, and for phones and e-mails whether a given value was invalid. -#}
+    the placeholder flag, and whether a given value was invalid (a phone or e-mail that
+    is none, an identifier breaking its type's pattern: the canonical value is NULL). -#}
 {% macro identifier_flags(identifier_type, column) -%}
-        {{ is_placeholder(identifier_type, column) }} as is_{{ column }}_placeholder
-    {%- if identifier_type in ('phone', 'email') %},
+        {{ is_placeholder(identifier_type, column) }} as is_{{ column }}_placeholder,
         {{ any_unparsed([column]) }} as is_{{ column }}_invalid
-    {%- endif %}
 {%- endmacro %}
 
 {#- What later layers may use instead of the value: the keyed hash and, for phones and

@@ -220,9 +220,11 @@
 
 {#- A value was given but did not parse (timestamp in no known shape, amount that is not
     a number, enum spelling that maps to nothing); empty raw values are not failures.
-    `required`: columns that must also be present (empty counts as a failure there). -#}
+    `required`: columns that must also be present (empty counts as a failure there).
+    The raw value is looked at only where the parsed one is NULL (a CASE: DuckDB
+    evaluates both sides of an AND in a projection). -#}
 {% macro any_unparsed(columns, required=[]) -%}
-    ({% for column in columns %}({{ clean_text('raw_' ~ column) }} is not null and {{ column }} is null){{ " or " if not loop.last }}{% endfor %}
+    ({% for column in columns %}(case when {{ column }} is null then {{ clean_text('raw_' ~ column) }} is not null else false end){{ " or " if not loop.last }}{% endfor %}
     {%- if columns and required %} or {% endif %}{% for column in required %}{{ column }} is null{{ " or " if not loop.last }}{% endfor %})
 {%- endmacro %}
 

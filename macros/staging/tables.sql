@@ -25,8 +25,10 @@
     {{ return(['erased', 'quarantined', 'duplicate', 'staged']) }}
 {%- endmacro %}
 
-{#- Quarantine reason codes (docs/raw_formats.md), in the order checks run. -#}
+{#- Quarantine reason codes (docs/raw_formats.md), in the order checks run
+    (`invalid_identifier`, a record key given but breaking its type's pattern, and
+    `missing_key` exclude each other). -#}
 {% macro quarantine_reasons() -%}
-    {{ return(['missing_key', 'unparseable_timestamp', 'future_timestamp', 'unparseable_amount',
-               'absurd_amount', 'unmapped_enum', 'orphan_line']) }}
+    {{ return(['missing_key', 'invalid_identifier', 'unparseable_timestamp', 'future_timestamp',
+               'unparseable_amount', 'absurd_amount', 'unmapped_enum', 'orphan_line']) }}
 {%- endmacro %}

@@ -4,21 +4,30 @@ One build (module fixture) on a raw folder seeded by hand with broken rows of ev
 kind (docs/raw_formats.md, "Junk") and the bucket edge cases: versions, exact
 re-deliveries, ties broken by file name then row position, a newest version that is
 unusable, valid negative store returns, orphan lines, and an empty table folder. Every
-row states the bucket (and reason) it must land in.
+row states the bucket (and reason) it must land in. A third file per table of `TYPED`
+carries typed Parquet columns (TIMESTAMP WITH TIME ZONE, TIMESTAMP_NS, DATE, DECIMAL,
+DOUBLE, BIGINT), as a real retailer's export may: they must mean what their type says
+(docs/raw_formats.md, "Typed Parquet columns").
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from rawkit import write_raw
 from warehouse_fixtures import TEST_HASH_KEY
 
 from portrait.dbt import run_dbt
+from portrait.generate.contract import RAW_CONTRACT
 
 FIRST, SECOND = "part-0001.parquet", "part-0002.parquet"
+TYPED_TZ, TYPED_NS, TYPED_DATE = "part-0003-tz.parquet", "part-0004-ns.parquet", "part-0005-date.parquet"
 # unit tests do not read the raw folder: the full build on tiny data runs them
 # `cautious`: only tests whose parents are all selected (some tests also read later layers).
 SELECT = ["--select", "placeholder_identifiers", "staging", "audit_row_reconciliation", "--exclude-resource-type", "unit_test",
@@ -121,6 +130,8 @@ CASES: dict[str, dict[str, list[tuple[dict, tuple]]]] = {
             (member("M010", register_channel="kiosk??"), junk("unmapped_enum")),
             (member("M011", gender="", phone="00000000000", birth_date="not-a-date"), STAGED),
             (member("M012", email="test@test.com"), DUPLICATE),  # re-delivered identically in SECOND
+            (member("M1'; drop table x;--"), junk("invalid_identifier")),  # the key breaks the member_id pattern
+            (member("M013", card_no="C1; --", city="杭\x00州\r\n", phone="13912348888.0"), STAGED),  # card flagged
         ],
         SECOND: [
             (member("M002", updated_at=T1), STAGED),
@@ -149,6 +160,10 @@ CASES: dict[str, dict[str, list[tuple[dict, tuple]]]] = {
             (order("O8", order_ts="2025-06-12 09:00:00", updated_at=T0), junk("future_timestamp")),
             (order(None), junk("missing_key")),
             (order("O9", status="canceled", total_amount="-0.00"), STAGED),
+            (order("O10", total_amount="12,50"), junk("unparseable_amount")),  # a decimal comma, not 1250
+            (order("O11", total_amount="1.299,00"), junk("unparseable_amount")),  # not 1.30
+            (order("O12", discount_amount="1,29"), junk("unparseable_amount")),  # given but unparseable
+            (order("O13", total_amount="12,345.60", discount_amount="", account_id="U1'--"), STAGED),
         ],
     },
     "shop_order_items": {
@@ -180,6 +195,7 @@ CASES: dict[str, dict[str, list[tuple[dict, tuple]]]] = {
             (event(""), junk("missing_key")),
             (event("E9", event_name="unknown_event"), junk("unmapped_enum")),
             (event("E10", platform="harmony_beta"), junk("unmapped_enum")),
+            (event("E11", event_ts="2025-06-19 03:00:00+08", device_id="dev 1"), STAGED),  # short offset; bad device
         ],
     },
     "wechat_users": {
@@ -200,6 +216,27 @@ CASES: dict[str, dict[str, list[tuple[dict, tuple]]]] = {
             (transaction("T5", payment_method="bitcoin"), junk("unmapped_enum")),
             (transaction("T6", txn_ts=FUTURE), junk("future_timestamp")),
             (transaction(None), junk("missing_key")),
+            (transaction("T7", store_city="上海\x00\t", txn_ts="2025-06-11 01:00:00+00"), STAGED),
+        ],
+        # typed files (written by `write_typed`): the rows' dicts hold Python values
+        TYPED_TZ: [
+            ({"txn_id": "TZ1", "txn_ts": dt.datetime(2025, 6, 11, 1, 0, tzinfo=dt.timezone.utc),
+              "total_amount": Decimal("1299.50"), "phone": 13912341111.0}, STAGED),
+            ({"txn_id": "TZ2", "txn_ts": dt.datetime(2025, 6, 11, 1, 0, 0, 500000, tzinfo=dt.timezone.utc),
+              "total_amount": Decimal("-12.00"), "phone": None}, STAGED),
+            ({"txn_id": "TZ3", "txn_ts": None, "total_amount": Decimal("1.00"), "phone": 8613912342222.0},
+             junk("missing_key")),
+        ],
+        TYPED_NS: [
+            # TIMESTAMP_NS without zone: wall clock 2025-06-11 09:00:00.123456789 (Shanghai)
+            ({"txn_id": "TN1", "txn_ts": 1749632400123456789, "total_amount": 1299.5, "phone": "13912343333"}, STAGED),
+            ({"txn_id": "TN2", "txn_ts": 1749632400000000000, "total_amount": 12.0, "phone": "13912343333"}, STAGED),
+            ({"txn_id": "TN3", "txn_ts": 1749632400000000000, "total_amount": 100000000.0, "phone": "13912343333"},
+             junk("absurd_amount")),
+        ],
+        TYPED_DATE: [
+            ({"txn_id": "TD1", "txn_ts": dt.date(2025, 6, 11), "total_amount": 1299, "phone": "13912344444"}, STAGED),
+            ({"txn_id": "TD2", "txn_ts": dt.date(2025, 6, 12), "total_amount": -5, "phone": "13912344444"}, STAGED),
         ],
     },
     "pos_lines": {
@@ -260,6 +297,26 @@ def expected_rows() -> dict[tuple[str, str, int], tuple]:
     }
 
 
+# Arrow types of the typed files' typed columns (every other column is text).
+TYPED: dict[str, dict[str, dict[str, pa.DataType]]] = {
+    "pos_transactions": {
+        TYPED_TZ: {"txn_ts": pa.timestamp("us", tz="UTC"), "total_amount": pa.decimal128(18, 2), "phone": pa.float64()},
+        TYPED_NS: {"txn_ts": pa.timestamp("ns"), "total_amount": pa.float64()},
+        TYPED_DATE: {"txn_ts": pa.date32(), "total_amount": pa.int64()},
+    },
+}
+
+
+def write_typed(raw: Path) -> None:
+    """Write the `TYPED` files: typed columns as given, other columns as text from `transaction`."""
+    for table, files in TYPED.items():
+        for file_name, types in files.items():
+            rows = [transaction(None) | row for row, _ in CASES[table][file_name]]
+            data = {column: pa.array([row.get(column) for row in rows], types.get(column, pa.string()))
+                    for column in RAW_CONTRACT[table]}
+            pq.write_table(pa.table(data), raw / table / file_name)
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("staging_quarantine")
@@ -272,6 +329,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for table in ("privacy_requests",):
         for file in (raw / table).glob("*.parquet"):
             file.unlink()
+    write_typed(raw)
     db = work / "portrait.duckdb"
     env = {"PORTRAIT_RAW_DIR": str(raw), "PORTRAIT_DB": str(db), "PORTRAIT_HASH_KEY": TEST_HASH_KEY}
     result = run_dbt(["build", *SELECT], env=env, work_dir=work, capture=True, check=False)
@@ -357,3 +415,39 @@ def test_staged_rows_are_parsed_and_normalised(warehouse: Path) -> None:
     assert query(warehouse, "select count(*) from staging.stg_wechat__users where lower(openid) = 'o' || repeat('a', 27)") == [(2,)]
     assert query(warehouse, "select recipient, sent_at from staging.stg_marketing__campaign_touches where touch_id = 'H2'") == [("13812345678", None)]
     assert query(warehouse, "select count(*) from staging.stg_privacy__requests") == [(0,)]
+
+
+def test_raw_values_are_parsed_by_their_documented_rule(warehouse: Path) -> None:
+    """Typed Parquet columns mean what their type says; amounts, phones, control characters
+    and identifiers follow docs/raw_formats.md (a full build of these reaches the marts)."""
+    receipts = {row[0]: row[1:] for row in query(warehouse, """
+        select txn_id, strftime(transacted_at, '%Y-%m-%d %H:%M:%S.%f'), total_amount, phone, store_city
+        from staging.stg_pos__transactions where txn_id like 'T_%'
+    """)}
+    # TIMESTAMP WITH TIME ZONE: the instant (was read as Shanghai local time, 8 hours early)
+    assert receipts["TZ1"] == ("2025-06-11 01:00:00.000000", Decimal("1299.50"), "13912341111", "上海")
+    assert receipts["TZ2"][:3] == ("2025-06-11 01:00:00.500000", Decimal("-12.00"), None)
+    # TIMESTAMP_NS without zone: Asia/Shanghai local time, cut to microseconds; DOUBLE amounts
+    assert receipts["TN1"][:2] == ("2025-06-11 01:00:00.123456", Decimal("1299.50"))
+    assert receipts["TN2"][:2] == ("2025-06-11 01:00:00.000000", Decimal("12.00"))
+    # DATE: local midnight; BIGINT amounts
+    assert receipts["TD1"][:2] == ("2025-06-10 16:00:00.000000", Decimal("1299.00"))
+    assert receipts["TD2"][:2] == ("2025-06-11 16:00:00.000000", Decimal("-5.00"))
+    # text `+00` offset, NUL and tab removed from the city
+    assert receipts["T7"][0] == "2025-06-11 01:00:00.000000" and receipts["T7"][3] == "上海"
+    # a float phone with the country code in a quarantined row's JSON, as delivered
+    assert query(warehouse, "select json_extract_string(raw_row_json, '$.phone') from staging.stg_quarantine__rows "
+                            "where raw_key = 'TZ3'") == [("8613912342222.0",)]
+    assert query(warehouse, """
+        select total_amount, discount_amount, account_id, is_account_id_invalid
+        from staging.stg_shop__orders where order_id = 'O13'
+    """) == [(Decimal("12345.60"), None, None, True)]
+    assert query(warehouse, """
+        select card_no, is_card_no_invalid, city, phone from staging.stg_crm__members where member_id = 'M013'
+    """) == [(None, True, "杭州", "13912348888")]
+    assert query(warehouse, """
+        select strftime(event_at, '%Y-%m-%d %H:%M:%S'), device_id, is_device_id_invalid
+        from staging.stg_app__events where event_id = 'E11'
+    """) == [("2025-06-18 19:00:00", None, True)]
+    assert ("crm_members", "M1'; drop table x;--", "invalid_identifier") in query(
+        warehouse, "select source_table, raw_key, quarantine_reason from staging.stg_quarantine__rows")

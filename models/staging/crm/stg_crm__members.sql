@@ -28,6 +28,8 @@ final as (
         is_unionid_placeholder,
         is_phone_placeholder,
         is_email_placeholder,
+        is_card_no_invalid,
+        is_unionid_invalid,
         is_phone_invalid,
         is_email_invalid,
         is_birth_date_invalid,

@@ -20,6 +20,7 @@ final as (
         {{ identifier_display_columns('phone', 'phone') }},
         is_member_card_no_placeholder,
         is_phone_placeholder,
+        is_member_card_no_invalid,
         is_phone_invalid,
         is_return,
         transacted_at,

@@ -23,6 +23,7 @@ final as (
         is_account_id_placeholder,
         is_contact_phone_placeholder,
         is_contact_email_placeholder,
+        is_account_id_invalid,
         is_contact_phone_invalid,
         is_contact_email_invalid,
         created_at,

@@ -22,6 +22,7 @@ final as (
         {{ identifier_display_columns('phone', 'ship_phone') }},
         is_account_id_placeholder,
         is_ship_phone_placeholder,
+        is_account_id_invalid,
         is_ship_phone_invalid,
         ordered_at,
         updated_at,

@@ -19,6 +19,7 @@ final as (
         is_openid_placeholder,
         is_unionid_placeholder,
         is_phone_placeholder,
+        is_unionid_invalid,
         is_phone_invalid,
         is_subscribed,
         first_seen_at,

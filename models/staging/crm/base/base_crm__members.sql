@@ -20,9 +20,9 @@ watermark as (
 parsed as (
     select
         source.*,
-        {{ normalise_id('raw_member_id') }} as member_id,
-        {{ normalise_id('raw_card_no') }} as card_no,
-        {{ normalise_id('raw_unionid') }} as unionid,
+        {{ normalise_id('raw_member_id', 'member_id') }} as member_id,
+        {{ normalise_id('raw_card_no', 'card_no') }} as card_no,
+        {{ normalise_id('raw_unionid', 'unionid') }} as unionid,
         {{ clean_text('raw_full_name') }} as full_name,
         {{ normalise_phone('raw_phone') }} as phone,
         {{ normalise_email('raw_email') }} as email,
@@ -41,6 +41,7 @@ checked as (
     select
         *,
         {{ quarantine_reason([
+            (any_unparsed(['member_id']), 'invalid_identifier'),
             (any_missing(['member_id']), 'missing_key'),
             (any_unparsed(['registered_at', 'updated_at']), 'unparseable_timestamp'),
             (any_missing(['updated_at']), 'missing_key'),

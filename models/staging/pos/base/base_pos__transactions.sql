@@ -21,7 +21,7 @@ parsed as (
         {{ normalise_id('raw_txn_id') }} as txn_id,
         {{ clean_text('raw_store_id') }} as store_id,
         {{ clean_text('raw_store_city') }} as store_city,
-        {{ normalise_id('raw_member_card_no') }} as member_card_no,
+        {{ normalise_id('raw_member_card_no', 'card_no') }} as member_card_no,
         {{ normalise_phone('raw_phone') }} as phone,
         {{ map_enum('raw_payment_method', enum_mapping('payment_method')) }} as payment_method,
         {{ parse_amount('raw_total_amount') }} as total_amount,

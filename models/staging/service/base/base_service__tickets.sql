@@ -19,7 +19,7 @@ parsed as (
     select
         source.*,
         {{ normalise_id('raw_ticket_id') }} as ticket_id,
-        {{ normalise_id('raw_account_id') }} as account_id,
+        {{ normalise_id('raw_account_id', 'account_id') }} as account_id,
         {{ normalise_phone('raw_contact_phone') }} as contact_phone,
         {{ normalise_email('raw_contact_email') }} as contact_email,
         {{ map_enum('raw_channel', enum_mapping('ticket_channel')) }} as channel,

@@ -18,7 +18,7 @@ watermark as (
 parsed as (
     select
         source.*,
-        {{ normalise_id('raw_account_id') }} as account_id,
+        {{ normalise_id('raw_account_id', 'account_id') }} as account_id,
         {{ clean_text('raw_nickname') }} as nickname,
         {{ normalise_phone('raw_phone') }} as phone,
         {{ normalise_email('raw_email') }} as email,
@@ -33,6 +33,7 @@ checked as (
     select
         *,
         {{ quarantine_reason([
+            (any_unparsed(['account_id']), 'invalid_identifier'),
             (any_missing(['account_id']), 'missing_key'),
             (any_unparsed(['created_at', 'updated_at']), 'unparseable_timestamp'),
             (any_missing(['updated_at']), 'missing_key'),

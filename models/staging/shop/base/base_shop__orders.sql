@@ -24,7 +24,7 @@ parsed as (
     select
         incremental_source.*,
         {{ normalise_id('raw_order_id') }} as order_id,
-        {{ normalise_id('raw_account_id') }} as account_id,
+        {{ normalise_id('raw_account_id', 'account_id') }} as account_id,
         {{ clean_text('raw_coupon_code') }} as coupon_code,
         {{ clean_text('raw_ship_city') }} as ship_city,
         {{ normalise_phone('raw_ship_phone') }} as ship_phone,

@@ -18,8 +18,8 @@ watermark as (
 parsed as (
     select
         source.*,
-        {{ normalise_id('raw_openid') }} as openid,
-        {{ normalise_id('raw_unionid') }} as unionid,
+        {{ normalise_id('raw_openid', 'openid') }} as openid,
+        {{ normalise_id('raw_unionid', 'unionid') }} as unionid,
         {{ clean_text('raw_app_id') }} as app_id,
         {{ normalise_phone('raw_phone') }} as phone,
         {{ parse_boolean('raw_subscribed') }} as subscribed,
@@ -34,6 +34,7 @@ checked as (
     select
         *,
         {{ quarantine_reason([
+            (any_unparsed(['openid']), 'invalid_identifier'),
             (any_missing(['openid']), 'missing_key'),
             (any_unparsed(['first_seen_at', 'updated_at']), 'unparseable_timestamp'),
             (any_missing(['updated_at']), 'missing_key'),
