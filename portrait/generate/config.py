@@ -102,7 +102,13 @@ class Persona:
     p_wechat: float
     p_email: float
     nps_mean: float
-    uplift: float  # true extra-purchase probability after a treated campaign touch
+    #: campaign response per TOUCH_CHANNEL (sms, push, email, wechat) at strength 1: > 0 the
+    #: probability that a treated person makes one extra purchase in the attribution window,
+    #: < 0 (minus) the probability that the touch puts them off buying for the rest of it
+    uplift: tuple[float, float, float, float]
+    #: campaign targeting weight per OBJECTIVE (acquisition, activation, retention, winback,
+    #: awareness): the persona's odds of being in a campaign's audience
+    targeting: tuple[float, float, float, float, float] = (1.0, 1.0, 1.0, 1.0, 1.0)
 
 
 PERSONAS: tuple[Persona, ...] = (
@@ -111,49 +117,56 @@ PERSONAS: tuple[Persona, ...] = (
         (3.0, 5.0, 2.0, 3.0), (4, 4, 3, 3, 2, 1.5, 2, 1), 0.010, 5.0,
         (3, 5, 1.5, 1.5, 1.5, 0.3, 0.5, 0.4), 3000, 1.0,
         (0.03, 0.15, 0.2, 0.2, 0.32, 0.1), 1.15, 0.62, (1982, 8), (0.45, 0.35, 0.15, 0.05),
-        0.85, 0.95, 0.90, 0.70, 0.80, 8.6, 0.03,
+        0.85, 0.95, 0.90, 0.70, 0.80, 8.6,
+        (-0.35, 0.03, 0.05, 0.04), targeting=(1.0, 1.0, 2.0, 1.0, 1.0),
     ),
     Persona(
         "bargain_hunter", 0.18, 1 / 200, 1.5, 1.7, (1.5, 5.0), 10.0, (6.0, 2.0),
         (3.0, 4.0, 4.0, 1.0), (2, 2, 1, 3, 4, 2, 1, 1), 0.0075, 5.0,
         (3, 4, 3, 2.5, 2, 0.5, 0.5, 0.3), 1600, 1.1,
         (0.06, 0.1, 0.2, 0.16, 0.33, 0.15), 1.1, 0.55, (1988, 9), (0.2, 0.3, 0.3, 0.2),
-        0.45, 0.92, 0.85, 0.75, 0.55, 6.8, 0.09,
+        0.45, 0.92, 0.85, 0.75, 0.55, 6.8,
+        (0.10, 0.12, 0.08, 0.12), targeting=(1.0, 1.0, 1.5, 1.0, 1.0),
     ),
     Persona(
         "new_joiner", 0.13, 1 / 90, 1.2, 1.6, (3.0, 3.0), 3.5, (3.0, 4.0),
         (2.0, 4.0, 4.0, 1.0), (2, 2, 2, 2, 2, 2, 2, 1), 0.022, 5.0,
         (4, 4, 2, 1.5, 1, 0.5, 0.8, 0.5), 500, 0.8,
         (0.05, 0.12, 0.2, 0.18, 0.33, 0.12), 1.1, 0.52, (1993, 8), (0.3, 0.3, 0.25, 0.15),
-        0.40, 0.90, 0.85, 0.70, 0.55, 7.4, 0.05,
+        0.40, 0.90, 0.85, 0.70, 0.55, 7.4,
+        (0.04, 0.08, 0.05, 0.07), targeting=(3.0, 2.0, 1.0, 1.0, 1.0),
     ),
     Persona(
         "lapsing", 0.16, 1 / 100, 1.5, 1.8, (3.0, 4.0), 3.0, (3.0, 5.0),
         (3.0, 3.0, 2.0, 2.0), (2, 2, 2, 2, 2, 1, 2, 1), 0.006, 4.0,
         (4, 4, 2, 1, 1, 0.3, 0.5, 0.3), 280, 1.3,
         (0.04, 0.15, 0.22, 0.2, 0.3, 0.09), 1.1, 0.5, (1985, 10), (0.25, 0.3, 0.25, 0.2),
-        0.50, 0.85, 0.75, 0.55, 0.60, 5.2, 0.07,
+        0.50, 0.85, 0.75, 0.55, 0.60, 5.2,
+        (0.07, 0.05, 0.04, 0.06), targeting=(1.0, 1.0, 1.0, 3.0, 1.0),
     ),
     Persona(
         "content_browser", 0.14, 1 / 400, 1.0, 1.3, (3.0, 3.0), 2.5, (3.0, 4.0),
         (2.0, 5.0, 3.0, 0.5), (2, 3, 3, 2, 1, 1, 2, 3), 0.027, 6.5,
         (5, 3, 2, 0.5, 1.5, 1.2, 4, 3), 2400, 1.0,
         (0.08, 0.1, 0.17, 0.15, 0.3, 0.2), 1.2, 0.58, (1994, 7), (0.35, 0.35, 0.2, 0.1),
-        0.25, 0.75, 0.97, 0.70, 0.50, 7.0, 0.02,
+        0.25, 0.75, 0.97, 0.70, 0.50, 7.0,
+        (-0.50, -0.25, 0.02, 0.04), targeting=(1.0, 2.0, 1.0, 1.0, 1.0),
     ),
     Persona(
         "store_only", 0.13, 1 / 70, 2.0, 2.3, (4.0, 3.0), 1.3, (2.0, 6.0),
         (0.05, 0.05, 0.05, 20.0), (1.5, 2, 1, 3, 5, 2, 1, 1), 0.001, 3.0,
         (4, 4, 1, 1, 1, 0.2, 0.2, 0.2), 1800, 1.0,
         (0.01, 0.25, 0.25, 0.3, 0.17, 0.02), 1.6, 0.6, (1972, 11), (0.3, 0.35, 0.25, 0.1),
-        0.95, 0.05, 0.05, 0.25, 0.25, 7.8, 0.01,
+        0.95, 0.05, 0.05, 0.25, 0.25, 7.8,
+        (0.05, 0.0, 0.01, 0.02),
     ),
     Persona(
         "app_first_young", 0.16, 1 / 130, 1.5, 1.5, (2.0, 4.0), 4.5, (4.0, 4.0),
         (0.5, 6.0, 5.0, 0.5), (4, 3, 3, 1, 3, 0.3, 3, 1.5), 0.016, 5.0,
         (3, 4, 3, 2, 2, 1.5, 2, 2), 1300, 1.0,
         (0.1, 0.05, 0.15, 0.12, 0.3, 0.28), 1.2, 0.5, (2001, 4), (0.4, 0.35, 0.17, 0.08),
-        0.30, 0.95, 0.98, 0.85, 0.55, 7.2, 0.06,
+        0.30, 0.95, 0.98, 0.85, 0.55, 7.2,
+        (-0.45, 0.08, -0.20, 0.06),
     ),
 )
 PERSONA_NAMES = tuple(p.name for p in PERSONAS)
@@ -162,6 +175,19 @@ PERSONA_NAMES = tuple(p.name for p in PERSONAS)
 def persona_array(field: str) -> np.ndarray:
     """One persona field as an array indexed by persona code (rows = personas)."""
     return np.array([getattr(p, field) for p in PERSONAS], dtype=np.float64)
+
+
+# ----------------------------------------------------------------------------- campaigns
+N_CAMPAIGNS = 30
+#: conversion window: purchases on the local dates start date .. start date + 13 of a campaign
+ATTRIBUTION_DAYS = 14
+#: start dates at least this many days apart, so no two attribution windows overlap
+CAMPAIGN_GAP_DAYS = ATTRIBUTION_DAYS + 1
+#: |campaign response| is capped here (a probability)
+MAX_RESPONSE = 0.9
+#: a positive response of a person who has already churned (a reactivation), as a share of the
+#: response of an active person, per OBJECTIVE (acquisition .. awareness): winback works best
+DORMANT_RESPONSE = (0.2, 0.2, 0.2, 0.5, 0.2)
 
 
 # ----------------------------------------------------------------------------- places

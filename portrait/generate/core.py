@@ -507,22 +507,32 @@ def _write_truth(writer: Writer, world: World, truth: Path, tmp: Path, junk_part
         "churned_90d": P["churned_90d"],
     })
     pq.write_table(future, truth / "future.parquet", compression="zstd")
-    # campaign uplift: true parameter and realised 14-day purchase rates by group
+    # campaign uplift: the generator's parameter, the expected conversion uplift over the
+    # persons touched (from their conversion probabilities) and the realised rates
     cp = world.campaigns
+    response = C.persona_array("uplift")
     rows = []
     for j in range(cp.n):
+        w0 = C.HISTORY_START + dt.timedelta(days=int(cp.window_day[j]))
         for k, name in enumerate(C.PERSONA_NAMES):
-            nt, nc = uplift["n_t"][j, k], uplift["n_c"][j, k]
+            nt, nc = int(uplift["n_t"][j, k]), int(uplift["n_c"][j, k])
             n_all = nt + nc
+            et = uplift["p_treat"][j, k] / n_all if n_all else None
+            ec = uplift["p_control"][j, k] / n_all if n_all else None
             rt = uplift["buy_t"][j, k] / nt if nt else None
             rc = uplift["buy_c"][j, k] / nc if nc else None
+            tau = float(np.clip(response[k, cp.channel[j]] * cp.strength[j], -C.MAX_RESPONSE, C.MAX_RESPONSE))
             rows.append({
                 "campaign_id": f"CMP{j + 1:03d}", "persona": name,
-                "true_uplift": float(C.PERSONAS[k].uplift * cp.strength[j]),
-                "window_days": 14, "n_treatment": int(nt), "n_control": int(nc),
-                "purchase_rate_treatment": rt, "purchase_rate_control": rc,
+                "n_treatment": nt, "n_control": nc,
+                "true_uplift": round(tau, 6),
+                "expected_conversion_uplift": (et - ec) if n_all else None,
+                "channel": V.TOUCH_CHANNEL.canonical[cp.channel[j]],
+                "window_start": w0, "window_end": w0 + dt.timedelta(days=C.ATTRIBUTION_DAYS - 1),
+                "window_days": C.ATTRIBUTION_DAYS,
+                "expected_conversion_treatment": et, "expected_conversion_control": ec,
+                "realised_conversion_treatment": rt, "realised_conversion_control": rc,
                 "realised_uplift": (rt - rc) if (rt is not None and rc is not None) else None,
-                "touched": int(n_all),
             })
     pq.write_table(pa.Table.from_pylist(rows), truth / "campaign_uplift.parquet", compression="zstd")
     return {"identity_rows": int(n_ident), "junk_rows": jt.num_rows, "persons": persons.num_rows}

@@ -200,16 +200,51 @@ def sample_purchases(world: World, rng: np.random.Generator, P: Persons):
     seg_s, d_s = world.store_curve.sample(rng, P.persona.astype(np.int64), alive_s, alive_e, st_rate)
     t_o = np.floor(d_o).astype(np.int64) * C.DAY_MS + draw_ms_of_day(world, rng, P, seg_o)
     t_s = np.floor(d_s).astype(np.int64) * C.DAY_MS + draw_store_ms_of_day(world, rng, len(seg_s))
-    return seg_o, t_o, seg_s, t_s
+    return seg_o, t_o, d_o, seg_s, t_s, d_s
+
+
+def purchase_mass(world: World, P: Persons, who: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Expected baseline purchases (online + store) of persons `who` on the days [a, b).
+
+    The same intensity `sample_purchases` draws from: rate x the persona's daily curve while
+    alive, so P(no baseline purchase on [a, b)) = exp(-mass).
+    """
+    k = P.persona[who].astype(np.int64)
+    lo = np.maximum(a, np.maximum(P.start[who], 0.0))
+    hi = np.minimum(b, np.minimum(P.death[who], float(C.N_DAYS)))
+    on = world.online_curve.at(k, hi) - world.online_curve.at(k, lo)
+    st = world.store_curve.at(k, hi) - world.store_curve.at(k, lo)
+    rate = P.rate[who]
+    mass = rate * P.channel[who, :3].sum(1) * on + rate * P.channel[who, 3] * st
+    return np.where(hi > lo, np.maximum(mass, 0.0), 0.0)
+
+
+def suppressed(touches, seg: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Baseline purchases a campaign put off: latent day in [sent, window end) of a `quiet` touch."""
+    out = np.zeros(len(seg), bool)
+    if touches is None or not touches["quiet"].any():
+        return out
+    q = np.flatnonzero(touches["quiet"])
+    span = 10_000.0  # > any day index: keys of different persons never mix
+    start = touches["local"][q] * span + touches["sent_day"][q]
+    order = np.argsort(start, kind="stable")
+    start = start[order]
+    end = (touches["local"][q] * span + touches["window_end"][q])[order]
+    key = seg * span + d
+    i = np.searchsorted(start, key, side="right") - 1
+    # windows of one person never overlap (campaign start dates are CAMPAIGN_GAP_DAYS apart)
+    out = (i >= 0) & (key < end[np.maximum(i, 0)])
+    return out
 
 
 # ---------------------------------------------------------------------------------------
 def make_touches(world: World, rng: np.random.Generator, P: Persons, cl: Clients,
                  oa_first: np.ndarray, serial0: int):
-    """Campaign touches (treatment/control) and the extra purchases their true uplift causes."""
+    """Campaign touches (treatment/control), the effect of each treated touch (an extra purchase
+    or purchases put off) and every touched person's conversion probability in both groups."""
     cp = world.campaigns
     parts = []
-    uplift_persona = C.persona_array("uplift")
+    response = C.persona_array("uplift")  # (personas, touch channels)
     phone_cl = np.full(P.n, -1, dtype=np.int64)
     ph = np.flatnonzero(cl.primary)
     phone_cl[cl.person[ph]] = ph
@@ -262,16 +297,36 @@ def make_touches(world: World, rng: np.random.Generator, P: Persons, cl: Clients
             rtype = np.full(m, V.RECIPIENT_TYPE.code("openid"), np.int16)
             rkind = np.full(m, I.OPENID, np.int8)
             rval = P.pid[who] * 2 + 1
-        # true uplift: a treated, still-active person buys once more within 14 days
-        up = uplift_persona[P.persona[who]] * cp.strength[j]
-        alive = P.death[who] > sent / C.DAY_MS
-        extra = treat & alive & (rng.random(m) < up)
-        t_extra = sent + (np.minimum(rng.exponential(4.0, m), 13.9) * C.DAY_MS).astype(np.int64)
+        # treatment effect (docs/generator.md "Campaigns"): conversion = a purchase on the days
+        # [w0, w1) of the campaign's attribution window, for both groups
+        w0 = float(cp.window_day[j])
+        w1 = w0 + C.ATTRIBUTION_DAYS
+        sent_day = sent / C.DAY_MS
+        tau = np.clip(response[P.persona[who], cp.channel[j]] * cp.strength[j], -C.MAX_RESPONSE, C.MAX_RESPONSE)
+        active = P.death[who] > sent_day
+        # > 0: one extra purchase after the send with probability e (churned persons: reactivation)
+        e = np.where(tau > 0, tau * np.where(active, 1.0, cp.dormant[j]), 0.0)
+        # < 0: with probability s the person makes no purchase from the send to the window's end
+        s_off = np.maximum(-tau, 0.0)
+        lam_before = purchase_mass(world, P, who, np.full(m, w0), np.minimum(sent_day, w1))
+        lam = lam_before + purchase_mass(world, P, who, np.minimum(sent_day, w1), np.full(m, w1))
+        p_control = -np.expm1(-lam)
+        p_treat = np.where(
+            tau > 0, 1.0 - (1.0 - p_control) * (1.0 - e),
+            s_off * -np.expm1(-lam_before) + (1.0 - s_off) * p_control,
+        )
+        u = rng.random(m)
+        extra = treat & (u < e)
+        quiet = treat & (u < s_off)
+        rem = w1 * C.DAY_MS - sent  # > 0: sends happen in the first two days of the window
+        x = rng.exponential(4.0, m) * C.DAY_MS
+        t_extra = sent + np.where(x < rem, x, rng.random(m) * rem).astype(np.int64)
         parts.append({
             "campaign": np.full(m, j, np.int16), "local": who, "treat": treat, "sent": sent,
             "opened": np.where(opened, t_open, NULL_MS), "clicked": np.where(clicked, t_click, NULL_MS),
             "rtype": rtype, "rkind": rkind, "rval": rval.astype(np.int64), "extra": extra,
-            "t_extra": t_extra, "up": up,
+            "t_extra": t_extra, "quiet": quiet, "sent_day": sent_day, "window_end": np.full(m, w1),
+            "p_treat": p_treat, "p_control": p_control,
         })
     if not parts:
         return None
@@ -312,7 +367,9 @@ def simulate_chunk(world: World, chunk: int) -> ChunkData:
     touches = make_touches(world, rng, P, cl, oa_first, serial0)
 
     # --- purchases ----------------------------------------------------------------------
-    seg_o, t_o, seg_s, t_s = sample_purchases(world, rng, P)
+    seg_o, t_o, d_o, seg_s, t_s, d_s = sample_purchases(world, rng, P)
+    keep_o, keep_s = ~suppressed(touches, seg_o, d_o), ~suppressed(touches, seg_s, d_s)
+    seg_o, t_o, seg_s, t_s = seg_o[keep_o], t_o[keep_o], seg_s[keep_s], t_s[keep_s]
     if touches is not None and touches["extra"].any():
         e = np.flatnonzero(touches["extra"])
         who = touches["local"][e]
@@ -549,22 +606,23 @@ def future_stats(P: Persons, om: dict, pm: dict) -> dict:
 
 
 def uplift_stats(world: World, P: Persons, touches, om: dict, pm: dict) -> dict:
-    """Per campaign x persona: touched persons and 14-day purchase rates by group."""
+    """Per campaign x persona: touched persons, conversions by group (realised) and the sums of
+    every touched person's conversion probabilities if treated / if control (expected)."""
     k = len(C.PERSONAS)
     nc = world.campaigns.n
     z = np.zeros((nc, k))
-    out = {"n_t": z.copy(), "n_c": z.copy(), "buy_t": z.copy(), "buy_c": z.copy(), "up_sum": z.copy()}
+    out = {n: z.copy() for n in ("n_t", "n_c", "buy_t", "buy_c", "p_treat", "p_control")}
     if touches is None:
         return out
-    # purchase times per person, sorted
-    lp = np.concatenate([om["local"][om["ok"] | om["cancelled"] | om["refunded"]], pm["local"][pm["total"] > 0]])
-    tp = np.concatenate([om["t"][om["ok"] | om["cancelled"] | om["refunded"]], pm["t"][pm["total"] > 0]])
-    key = lp.astype(np.float64) * 1e13 + tp
-    key.sort()
-    s = touches["sent"]
-    q0 = touches["local"].astype(np.float64) * 1e13 + s
-    q1 = q0 + 14 * C.DAY_MS
-    bought = np.searchsorted(key, q1) > np.searchsorted(key, q0)
+    # purchases: every online order (whatever its final status) and every store receipt with a
+    # positive amount (returns are not purchases); keys person << 40 | local time in ms
+    lp = np.concatenate([om["local"], pm["local"][pm["total"] > 0]]).astype(np.int64)
+    tp = np.concatenate([om["t"], pm["t"][pm["total"] > 0]]).astype(np.int64)
+    key = np.sort((lp << 40) + tp)
+    w0 = world.campaigns.window_day[touches["campaign"]].astype(np.int64) * C.DAY_MS
+    q0 = (touches["local"].astype(np.int64) << 40) + w0
+    q1 = q0 + C.ATTRIBUTION_DAYS * C.DAY_MS
+    bought = np.searchsorted(key, q1, side="left") > np.searchsorted(key, q0, side="left")
     per = P.persona[touches["local"]]
     cidx = touches["campaign"]
     tr = touches["treat"]
@@ -572,7 +630,8 @@ def uplift_stats(world: World, P: Persons, touches, om: dict, pm: dict) -> dict:
     np.add.at(out["n_c"], (cidx[~tr], per[~tr]), 1)
     np.add.at(out["buy_t"], (cidx[tr], per[tr]), bought[tr])
     np.add.at(out["buy_c"], (cidx[~tr], per[~tr]), bought[~tr])
-    np.add.at(out["up_sum"], (cidx, per), touches["up"])
+    np.add.at(out["p_treat"], (cidx, per), touches["p_treat"])
+    np.add.at(out["p_control"], (cidx, per), touches["p_control"])
     return out
 
 

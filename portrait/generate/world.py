@@ -76,7 +76,7 @@ class Curve:
 
 @dataclass
 class Campaigns:
-    """The campaign calendar (global, ~30 campaigns)."""
+    """The campaign calendar (global, N_CAMPAIGNS campaigns)."""
 
     n: int
     channel: np.ndarray  # TOUCH_CHANNEL code
@@ -87,6 +87,8 @@ class Campaigns:
     treat_share: np.ndarray
     strength: np.ndarray  # multiplies the persona uplift
     persona_weight: np.ndarray  # (n, personas) targeting weights
+    window_day: np.ndarray  # first day of the attribution window (the start date)
+    dormant: np.ndarray  # positive response of churned persons, as a share of the active ones'
     names: list[str] = field(default_factory=list)
 
 
@@ -175,31 +177,29 @@ def build_world(seed: int, scale: C.Scale) -> World:
     own_phone = rng.random(n_st) < 0.3
     city_stores = [np.flatnonzero(store_city == c) for c in range(len(C.CITIES))]
 
-    # campaigns
-    n_c = 30
-    start_day = np.sort(rng.integers(20, C.AS_OF_DAY - 25, n_c))
-    # make sure campaigns sit on the promotions too
-    start_day[rng.choice(n_c, 6, replace=False)] = rng.choice(
-        [152, 305, 517, 670, 882, 140, 505], 6
-    )
-    start_day = np.sort(start_day)
+    # campaigns: start dates at least CAMPAIGN_GAP_DAYS apart (attribution windows never
+    # overlap, so each campaign's effect is measurable on its own), some on 618/Double 11
+    n_c = C.N_CAMPAIGNS
+    lo, hi = 20, C.AS_OF_DAY - 25  # every window ends before the as-of date
+    days: list[int] = []
+    for d in rng.permutation([152, 305, 517, 670, 882, 140, 505])[:6]:
+        if all(abs(int(d) - e) >= C.CAMPAIGN_GAP_DAYS for e in days):
+            days.append(int(d))
+    for _ in range(100_000):
+        if len(days) == n_c:
+            break
+        d = int(rng.integers(lo, hi))
+        if all(abs(d - e) >= C.CAMPAIGN_GAP_DAYS for e in days):
+            days.append(d)
+    if len(days) != n_c:  # pragma: no cover - the calendar has room for ~43 campaigns
+        raise RuntimeError("no room for the campaign calendar")
+    start_day = np.sort(np.array(days, dtype=np.int64))
     duration = rng.integers(3, 15, n_c)
-    ch = rng.choice(4, n_c, p=[0.3, 0.25, 0.15, 0.3])
+    # every channel on ~n/4 campaigns (dealt round-robin, shuffled)
+    ch = rng.permutation(np.resize(np.arange(len(V.TOUCH_CHANNEL.canonical)), n_c))
     obj = rng.choice(5, n_c, p=[0.15, 0.25, 0.25, 0.2, 0.15])
-    pw = np.ones((n_c, len(C.PERSONAS)))
-    idx = {p.name: i for i, p in enumerate(C.PERSONAS)}
-    for j in range(n_c):
-        o = V.OBJECTIVE.canonical[obj[j]]
-        if o == "winback":
-            pw[j, idx["lapsing"]] = 3.0
-        elif o == "acquisition":
-            pw[j, idx["new_joiner"]] = 3.0
-        elif o == "activation":
-            pw[j, idx["new_joiner"]] = 2.0
-            pw[j, idx["content_browser"]] = 2.0
-        elif o == "retention":
-            pw[j, idx["loyal_high_spender"]] = 2.0
-            pw[j, idx["bargain_hunter"]] = 1.5
+    # targeting weights from the personas' fields: any number of personas
+    pw = np.array([p.targeting for p in C.PERSONAS], dtype=np.float64).T[obj]  # (n_c, personas)
     names = [
         f"{C.CAMPAIGN_THEMES[rng.integers(len(C.CAMPAIGN_THEMES))]}"
         f"{(C.HISTORY_START + dt.timedelta(days=int(d))).year}-{V.TOUCH_CHANNEL.canonical[c]}"
@@ -209,12 +209,14 @@ def build_world(seed: int, scale: C.Scale) -> World:
         n=n_c,
         channel=ch.astype(np.int16),
         objective=obj.astype(np.int16),
-        start_ms=start_day.astype(np.int64) * C.DAY_MS + rng.integers(9, 12, n_c) * C.HOUR_MS,
-        end_ms=(start_day + duration).astype(np.int64) * C.DAY_MS + 23 * C.HOUR_MS,
-        reach=rng.uniform(0.06, 0.2, n_c),
-        treat_share=np.where(rng.random(n_c) < 0.7, 0.8, 0.5),
-        strength=np.exp(rng.normal(0.0, 0.35, n_c)),
+        start_ms=start_day * C.DAY_MS + rng.integers(9, 12, n_c) * C.HOUR_MS,
+        end_ms=(start_day + duration) * C.DAY_MS + 23 * C.HOUR_MS,
+        reach=rng.uniform(0.10, 0.30, n_c),
+        treat_share=np.where(rng.random(n_c) < 0.5, 0.8, 0.5),
+        strength=np.clip(np.exp(rng.normal(0.0, 0.5, n_c)), 0.3, 2.5),
         persona_weight=pw,
+        window_day=start_day,
+        dormant=np.array(C.DORMANT_RESPONSE)[obj],
         names=names,
     )
     hexes = rng.integers(0, 16, 32)

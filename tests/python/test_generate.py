@@ -411,10 +411,12 @@ def test_persona_behaviour_and_calendar(data: Data):
     assert 25 <= data.one("SELECT count(*) FROM campaigns") <= 35
     assert data.one("SELECT count(DISTINCT assigned_group) FROM valid_campaign_touches") == 2
     assert data.one("SELECT count(*) FROM valid_campaign_touches WHERE assigned_group = 'control' AND sent_at IS NOT NULL") == 0
-    assert data.one("SELECT count(DISTINCT true_uplift) FROM truth_campaign_uplift WHERE campaign_id = 'CMP001'") == 7
+    # every channel on several campaigns, strengths vary
+    per_channel = dict(data.q("SELECT lower(trim(channel)), count(*) FROM campaigns GROUP BY 1"))
+    assert set(per_channel) == {"sms", "push", "email", "wechat"} and min(per_channel.values()) >= 5
 
 
-def test_discounts_and_campaign_uplift(data: Data):
+def test_discount_share_by_persona(data: Data):
     amount = lambda c: f"CAST(regexp_replace({c}, '[¥,]', '', 'g') AS DOUBLE)"  # noqa: E731
     share = dict(data.q(f"""
         SELECT p.persona, sum({amount('o.discount_amount')}) / sum({amount('o.total_amount')} + {amount('o.discount_amount')})
@@ -423,9 +425,100 @@ def test_discounts_and_campaign_uplift(data: Data):
         JOIN truth_persons p USING (person_key) GROUP BY 1"""))
     others = max(v for k, v in share.items() if k != "bargain_hunter")
     assert share["bargain_hunter"] >= 1.5 * others
-    # treated persons buy more often in the 14 days after a touch than the control group
-    t, c = data.q("""SELECT sum(purchase_rate_treatment * n_treatment) / sum(n_treatment),
-                            sum(purchase_rate_control * n_control) / sum(n_control)
-                     FROM truth_campaign_uplift WHERE n_treatment > 0 AND n_control > 0""")[0]
-    assert t > c
-    assert data.one("SELECT count(DISTINCT persona) FROM truth_campaign_uplift WHERE true_uplift > 0") == 7
+
+
+# ----------------------------------------------------------------------------- campaign uplift
+UPLIFT_COLUMNS = ["campaign_id", "persona", "n_treatment", "n_control", "true_uplift", "expected_conversion_uplift"]
+
+
+def _pooled(cells: list[tuple]) -> tuple[float, float, float]:
+    """(realised, expected, standard error) of the n-weighted mean treatment-minus-control
+    conversion over cells (n_t, n_c, realised_t, realised_c, expected_t, expected_c, expected_uplift);
+    binomial variances from the expected rates."""
+    w = [nt + nc for nt, nc, *_ in cells]
+    real = sum(wi * (rt - rc) for wi, (_, _, rt, rc, *_) in zip(w, cells)) / sum(w)
+    exp = sum(wi * c[6] for wi, c in zip(w, cells)) / sum(w)
+    var = sum(wi ** 2 * (et * (1 - et) / nt + ec * (1 - ec) / nc)
+              for wi, (nt, nc, _, _, et, ec, _) in zip(w, cells))
+    return real, exp, var ** 0.5 / sum(w)
+
+
+def test_campaign_uplift_truth(data: Data):
+    cols = [r[0] for r in data.q("DESCRIBE SELECT * FROM truth_campaign_uplift")]
+    assert cols[:6] == UPLIFT_COLUMNS
+    personas = data.one("SELECT count(DISTINCT persona) FROM truth_persons")
+    campaigns = data.one("SELECT count(*) FROM campaigns")
+    assert data.one("SELECT count(*) FROM truth_campaign_uplift") == campaigns * personas
+    assert data.one("SELECT count(DISTINCT (campaign_id, persona)) FROM truth_campaign_uplift") == campaigns * personas
+    # defined exactly where somebody was touched, a difference of two probabilities
+    assert data.one("""SELECT count(*) FROM truth_campaign_uplift
+                       WHERE (expected_conversion_uplift IS NULL) <> (n_treatment + n_control = 0)""") == 0
+    lo, hi, neg, pos = data.q("""SELECT min(expected_conversion_uplift), max(expected_conversion_uplift),
+                                        count(*) FILTER (WHERE expected_conversion_uplift < 0),
+                                        count(*) FILTER (WHERE expected_conversion_uplift > 0)
+                                 FROM truth_campaign_uplift""")[0]
+    assert -1 <= lo < 0 < hi <= 1
+    assert neg >= 10 and pos >= 10
+    assert data.one("""SELECT count(*) FROM truth_campaign_uplift WHERE expected_conversion_treatment NOT BETWEEN 0 AND 1
+                       OR expected_conversion_control NOT BETWEEN 0 AND 1 OR abs(expected_conversion_treatment
+                       - expected_conversion_control - expected_conversion_uplift) > 1e-9""") == 0
+    # the expected effect has the sign of the generator's parameter; negative cells: annoyed personas
+    assert data.one("SELECT count(*) FROM truth_campaign_uplift WHERE expected_conversion_uplift * true_uplift < 0") == 0
+    assert data.one("SELECT count(DISTINCT persona) FROM truth_campaign_uplift WHERE true_uplift < 0") >= 2
+    assert data.one("SELECT count(DISTINCT persona) FROM truth_campaign_uplift WHERE true_uplift > 0") == personas
+    # the attribution window: 14 local dates from the campaign's start date, windows never overlap
+    assert data.one(f"""SELECT count(*) FROM truth_campaign_uplift u JOIN campaigns c USING (campaign_id)
+        WHERE u.window_start <> CAST(to_timestamp({utc_seconds('c.start_at')} + 28800) AT TIME ZONE 'UTC' AS DATE)
+        OR u.window_end <> u.window_start + 13 OR u.channel <> lower(trim(c.channel))""") == 0
+    assert data.one("""SELECT count(*) FROM (SELECT DISTINCT campaign_id, window_start, window_end FROM truth_campaign_uplift) a
+        JOIN (SELECT DISTINCT campaign_id, window_start, window_end FROM truth_campaign_uplift) b
+        ON a.campaign_id < b.campaign_id AND a.window_start <= b.window_end AND b.window_start <= a.window_end""") == 0
+    # the persons counted are the touches of the raw table (junk rows are still assigned persons)
+    assert data.one("SELECT sum(n_treatment + n_control) FROM truth_campaign_uplift") == \
+        data.one("SELECT count(*) FROM campaign_touches")
+    valid_t = data.one("SELECT count(*) FROM valid_campaign_touches WHERE assigned_group = 'treatment'")
+    assert 0.97 <= valid_t / data.one("SELECT sum(n_treatment) FROM truth_campaign_uplift") <= 1.0
+
+
+def test_campaign_uplift_realised_agrees_with_expected_tiny(data: Data):
+    cells = data.q("""SELECT n_treatment, n_control, realised_conversion_treatment, realised_conversion_control,
+                             expected_conversion_treatment, expected_conversion_control, expected_conversion_uplift
+                      FROM truth_campaign_uplift WHERE n_treatment > 0 AND n_control > 0""")
+    real, exp, se = _pooled(cells)
+    assert exp > 0 and abs(real - exp) <= 4 * se, (real, exp, se)
+
+
+def test_campaign_uplift_realised_agrees_with_expected_small():
+    """The `small` world (50,000 persons), simulated in memory (no files): enough cells to
+    check the expected uplift cell by cell against the realised difference of conversion rates."""
+    import numpy as np
+
+    from portrait.generate.core import n_chunks
+    from portrait.generate.simulate import simulate_chunk
+    from portrait.generate.world import build_world
+
+    world = build_world(42, SCALES["small"])
+    tot: dict = {}
+    for c in range(n_chunks(world.scale)):
+        for k, v in simulate_chunk(world, c).uplift.items():
+            tot[k] = tot.get(k, 0) + v
+    nt, nc = tot["n_t"], tot["n_c"]
+    n = np.maximum(nt + nc, 1)
+    et, ec = tot["p_treat"] / n, tot["p_control"] / n
+    rt, rc = tot["buy_t"] / np.maximum(nt, 1), tot["buy_c"] / np.maximum(nc, 1)
+    big = (nt >= 200) & (nc >= 200)
+    # enough measurable cells, some of them with a negative expected uplift ("do not disturb")
+    assert big.sum() >= 40 and ((et - ec)[big] < 0).sum() >= 5 and ((et - ec)[big] > 0).sum() >= 20
+    ok = (nt > 0) & (nc > 0)
+    cells = list(zip(nt[ok], nc[ok], rt[ok], rc[ok], et[ok], ec[ok], (et - ec)[ok]))
+    real, exp, se = _pooled(cells)
+    assert abs(real - exp) <= 4 * se, (real, exp, se)
+    # the control group converts as the baseline process says
+    ctrl_real, ctrl_exp = (nc * rc)[ok].sum() / nc[ok].sum(), (nc * ec)[ok].sum() / nc[ok].sum()
+    ctrl_se = np.sqrt((nc * ec * (1 - ec))[ok].sum()) / nc[ok].sum()
+    assert abs(ctrl_real - ctrl_exp) <= 4 * ctrl_se, (ctrl_real, ctrl_exp, ctrl_se)
+    # cell by cell: standardised differences behave like N(0, 1) (a wrong expectation inflates them)
+    var = et * (1 - et) / np.maximum(nt, 1) + ec * (1 - ec) / np.maximum(nc, 1)
+    z = ((rt - rc) - (et - ec))[big] / np.sqrt(var[big])
+    assert 0.6 <= float(np.mean(z ** 2)) <= 1.6, float(np.mean(z ** 2))
+    assert float(np.max(np.abs(z))) < 4.5
