@@ -58,10 +58,33 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from portrait.run import run
 
-    code, report = run(as_of=args.as_of, full_refresh=args.full_refresh)
+    from portrait.run import RunOptions
+
+    code, report = run(options=RunOptions(
+        as_of=args.as_of, full_refresh=args.full_refresh, allow_missing=frozenset(args.allow_missing),
+        allow_drop=frozenset(args.allow_drop), max_row_drop=args.max_row_drop, force_as_of=args.force_as_of,
+        backfill=args.backfill))
     if args.json:
         print(json.dumps(report.as_dict(), default=str))
     return code
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from portrait.hash_key import rotate
+
+    code, report = rotate(new_key_env=args.new_key_from_env, as_of=args.as_of)
+    if args.json and report is not None:
+        print(json.dumps(report.as_dict(), default=str))
+    return code
+
+
+def cmd_audience(args: argparse.Namespace) -> int:
+    from portrait.activation.show import print_list, print_show
+
+    db = Path(args.db) if args.db else paths.publish_path()
+    if args.audience_command == "list":
+        return print_list(db, args.json)
+    return print_show(db, args.code, args.json)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -273,7 +296,52 @@ def build_parser() -> argparse.ArgumentParser:
                      help="business as-of date (default: the latest date of a valid staged event or order)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
     run.add_argument("--json", action="store_true", help="print the run report as one JSON object")
+    run.add_argument("--allow-missing", action="append", default=[], metavar="RAW_TABLE",
+                     help="let this raw table be absent or empty although it held rows at the last publication "
+                          "(repeatable; recorded in the run report)")
+    run.add_argument("--allow-drop", action="append", default=[], metavar="TABLE",
+                     help="let this raw table or mart drop by more than --max-row-drop against the last "
+                          "publication (repeatable; recorded in the run report)")
+    run.add_argument("--max-row-drop", type=float, default=0.25, metavar="SHARE",
+                     help="largest drop of a raw table's or a mart's rows against the last publication "
+                          "(default 0.25; drops explained by erasures are allowed)")
+    run.add_argument("--force-as-of", action="store_true",
+                     help="build an --as-of date in the future or before the data starts")
+    run.add_argument("--backfill", action="store_true",
+                     help="publish an --as-of date before the published one (replaces what BI users see)")
     run.set_defaults(func=cmd_run)
+
+    rotate_key = sub.add_parser(
+        "rotate-key",
+        help="change the identifier hash key deliberately and rebuild everything under it",
+        description=(
+            "Make a new hash key, keep the old key file beside it (.portrait_hash_key.old-<UTC time>, owner-only) "
+            "and run `portrait run --full-refresh` with the key change allowed: every hash and person id changes "
+            "and every erasure is re-applied from its raw request. If that run fails, the old key is put back. "
+            "When PORTRAIT_HASH_KEY comes from the environment, put the new key in another variable and name it "
+            "with --new-key-from-env. README, \"Rotating the hash key\"."
+        ),
+    )
+    rotate_key.add_argument("--new-key-from-env", metavar="VAR", default=None,
+                            help="take the new key from environment variable VAR (required when PORTRAIT_HASH_KEY "
+                                 "is set; otherwise a random key is made)")
+    rotate_key.add_argument("--as-of", type=_date, default=None, help="business as-of date of the run")
+    rotate_key.add_argument("--json", action="store_true", help="print the run report as one JSON object")
+    rotate_key.set_defaults(func=cmd_rotate_key)
+
+    audience = sub.add_parser("audience", help="audiences as code: list them, or show one's definition, SQL and "
+                                                "members (docs/activation.md)")
+    audience_sub = audience.add_subparsers(dest="audience_command", required=True)
+    audience_list = audience_sub.add_parser("list", help="every audience with its size in the published file")
+    audience_list.add_argument("--json", action="store_true", help="one JSON list of objects (code, members, ...)")
+    audience_list.add_argument("--db", default=None, help="published file (default: PORTRAIT_PUBLISH_DB)")
+    audience_list.set_defaults(func=cmd_audience)
+    audience_show = audience_sub.add_parser(
+        "show", help="definition, compiled SQL, size, consent breakdown per channel, ten members (masked)")
+    audience_show.add_argument("code", help="the audience's code")
+    audience_show.add_argument("--json", action="store_true", help="print it as one JSON object")
+    audience_show.add_argument("--db", default=None, help="published file (default: PORTRAIT_PUBLISH_DB)")
+    audience_show.set_defaults(func=cmd_audience)
 
     validate = sub.add_parser(
         "validate",

@@ -1,9 +1,11 @@
 """Writing the published file BI tools open (`PORTRAIT_PUBLISH_DB`) and its Parquet exports.
 
 The published file holds the marts only (every table of the warehouse's `marts` schema,
-in the file's `main` schema, with their descriptions) plus `portrait_publication`, one
-row per table with the run id and row count, so a reader can tell which version it sees
-and that it is complete. It is written in DuckDB storage version v1.0.0, which DuckDB
+in a schema of the same name, with their descriptions) plus `marts.portrait_publication`,
+one row per table with the run id and row count, so a reader can tell which version it
+sees and that it is complete; a query runs unchanged against the private or the published
+file. Deprecated views `main.<table>` keep unqualified queries written for the earlier
+layout working (CHANGELOG.md). It is written in DuckDB storage version v1.0.0, which DuckDB
 clients from 1.0 on read (DuckDB 2.0's default format is refused by every 1.x client).
 
 Nothing here replaces a file in place: `write_publication` writes a new file beside the
@@ -62,6 +64,14 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return sorted([r[0] for r in rows] + [r[0] for r in views])
 
 
+def published_schema(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
+    """The schema holding the marts in a published file attached as `catalog`: `marts`, or
+    `main` in a file published before the marts moved there."""
+    found = con.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = ?",
+                        [catalog, MARTS_SCHEMA]).fetchall()[0][0]
+    return MARTS_SCHEMA if found else "main"
+
+
 def _copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Carry the dbt descriptions (persisted as DuckDB comments) onto the published table."""
     row = con.execute(
@@ -69,13 +79,28 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
         [MARTS_SCHEMA, table],
     ).fetchall()
     if row and row[0][0]:
-        con.execute(f"comment on table pub.main.{quote(table)} is {literal(row[0][0])}")
+        con.execute(f"comment on table pub.marts.{quote(table)} is {literal(row[0][0])}")
     for column, comment in con.execute(
         "select column_name, comment from duckdb_columns() "
         "where database_name = 'src' and schema_name = ? and table_name = ? and comment is not null",
         [MARTS_SCHEMA, table],
     ).fetchall():
-        con.execute(f"comment on column pub.main.{quote(table)}.{quote(column)} is {literal(comment)}")
+        con.execute(f"comment on column pub.marts.{quote(table)}.{quote(column)} is {literal(comment)}")
+
+
+def _add_compatibility_views(target: Path, tables: list[str]) -> None:
+    """Views `main.<table>` over `marts.<table>`, so queries written before the marts moved
+    to schema `marts` (unqualified names resolve in `main`) keep working for now
+    (CHANGELOG.md). Created on the file itself, so the view text names no catalog."""
+    con = duckdb.connect(str(target))
+    try:
+        for table in tables:
+            con.execute(f"create view main.{quote(table)} as select * from {MARTS_SCHEMA}.{quote(table)}")
+            con.execute(f"comment on view main.{quote(table)} is "
+                        f"{literal(f'Deprecated alias of {MARTS_SCHEMA}.{table}: query {MARTS_SCHEMA}.{table}.')}")
+        con.execute("checkpoint")
+    finally:
+        con.close()
 
 
 def write_publication(
@@ -94,28 +119,29 @@ def write_publication(
         con.execute("set TimeZone = 'UTC'")
         con.execute(f"attach {literal(str(warehouse))} as src (read_only)")
         con.execute(f"attach {literal(str(target))} as pub (storage_version '{STORAGE_VERSION}')")
+        con.execute(f"create schema pub.{MARTS_SCHEMA}")
         tables = {}
         for table in mart_tables(con, "src"):
             source = f"src.{MARTS_SCHEMA}.{quote(table)}"
-            con.execute(f"create table pub.main.{quote(table)} as select * from {source}")
+            con.execute(f"create table pub.marts.{quote(table)} as select * from {source}")
             _copy_comments(con, table)
             con.execute(
-                f"copy (select * from pub.main.{quote(table)}) to {literal(str(exports_dir / (table + '.parquet')))} "
+                f"copy (select * from pub.marts.{quote(table)}) to {literal(str(exports_dir / (table + '.parquet')))} "
                 "(format parquet, compression zstd)"
             )
-            tables[table] = con.execute(f"select count(*) from pub.main.{quote(table)}").fetchall()[0][0]
+            tables[table] = con.execute(f"select count(*) from pub.marts.{quote(table)}").fetchall()[0][0]
         if not tables:
             raise RuntimeError(f"{warehouse} has no tables in schema {MARTS_SCHEMA!r}: nothing to publish")
         con.execute(
-            f"create table pub.main.{PUBLICATION_TABLE} (run_id varchar, published_at timestamp, "
+            f"create table pub.marts.{PUBLICATION_TABLE} (run_id varchar, published_at timestamp, "
             "as_of_date date, table_name varchar, row_count bigint, storage_version varchar)"
         )
         con.executemany(
-            f"insert into pub.main.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?)",
+            f"insert into pub.marts.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?)",
             [[run_id, published_at, as_of_date, name, rows, STORAGE_VERSION] for name, rows in tables.items()],
         )
         con.execute(
-            f"comment on table pub.main.{PUBLICATION_TABLE} is "
+            f"comment on table pub.marts.{PUBLICATION_TABLE} is "
             "'Which portrait run published this file: one row per table with its row count, so a reader can "
             "check it sees one complete version. Written in DuckDB storage version " + STORAGE_VERSION + ".'"
         )
@@ -124,6 +150,132 @@ def write_publication(
         con.execute("detach src")
     finally:
         con.close()
+    _add_compatibility_views(target, [*tables, PUBLICATION_TABLE])
+    fsync(target)
+    for path in exports_dir.iterdir():
+        fsync(path)
+    fsync(exports_dir)
+    return Publication(path=target, exports=exports_dir, tables=tables)
+
+
+def erased_keys(warehouse: Path) -> tuple[list[str], list[str]]:
+    """(person ids, identifier hashes) the suppression list of `warehouse` names under the
+    hash key it was built with (every key's entries: a rotation keeps older ones)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute("select identifier_type = 'person', identifier_hash "
+                           "from privacy.privacy_suppression_list").fetchall()
+    except duckdb.CatalogException:
+        return [], []
+    finally:
+        con.close()
+    return sorted({h for is_person, h in rows if is_person}), sorted({h for is_person, h in rows if not is_person})
+
+
+def _erasable_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[str]:
+    """Columns of a published table that hold a person id or an identifier hash."""
+    return [r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
+        "and (column_name like '%person_id' or column_name like '%identifier_hash')",
+        [catalog, schema, table]).fetchall()]
+
+
+def rows_of_erased(publication: Path, person_ids: list[str], hashes: list[str]) -> dict[str, int]:
+    """Rows per table of `publication` that belong to the erased persons or identifiers: the
+    drop an erasure explains (the quality gate allows it)."""
+    if not publication.exists() or not (person_ids or hashes):
+        return {}
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {literal(str(publication))} as prev (read_only)")
+        _erasure_keys(con, person_ids, hashes)
+        schema = published_schema(con, "prev")
+        out = {}
+        for table in [r[0] for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'prev' and schema_name = ?",
+                [schema]).fetchall()]:
+            columns = _erasable_columns(con, "prev", schema, table)
+            if columns:
+                out[table] = con.execute(
+                    f"select count(*) from prev.{schema}.{quote(table)} where {_erased_condition(columns)}"
+                ).fetchall()[0][0]
+        return out
+    finally:
+        con.close()
+
+
+def _erasure_keys(con: duckdb.DuckDBPyConnection, person_ids: list[str], hashes: list[str]) -> None:
+    con.execute("create temporary table erased_keys (key varchar)")
+    if person_ids or hashes:
+        con.executemany("insert into erased_keys values (?)", [[k] for k in [*person_ids, *hashes]])
+
+
+def _erased_condition(columns: list[str]) -> str:
+    return " or ".join(f"{quote(c)} in (select key from erased_keys)" for c in columns)
+
+
+def write_redacted_publication(previous: Path, warehouse: Path, target: Path, exports_dir: Path, run_id: str
+                               ) -> Publication:
+    """The last publication with the persons erased since taken out, for a run whose new
+    build cannot be published (its quality gate failed): no check may hold back an
+    erasure. Every row holding an erased person id or identifier hash (from the suppression
+    list of `warehouse`, the new build) is deleted, and the erasure ledger is the new
+    build's (it records the erasures). Everything else stays as published last, including
+    aggregates, which hold no one's data. Written like `write_publication`."""
+    person_ids, hashes = erased_keys(warehouse)
+    for stale in (target, Path(str(target) + ".wal")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(previous, target)
+    os.chmod(target, 0o644)
+    if exports_dir.exists():
+        shutil.rmtree(exports_dir)
+    exports_dir.mkdir(parents=True)
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(f"attach {literal(str(target))} as pub")
+        con.execute(f"attach {literal(str(warehouse))} as src (read_only)")
+        _erasure_keys(con, person_ids, hashes)
+        schema = published_schema(con, "pub")
+        tables = {}
+        for table in [r[0] for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'pub' and schema_name = ? "
+                "and table_name != ?", [schema, PUBLICATION_TABLE]).fetchall()]:
+            relation = f"pub.{schema}.{quote(table)}"
+            if table == "audit_erasures":
+                con.execute(f"create or replace table {relation} as select * from src.{MARTS_SCHEMA}.audit_erasures")
+            else:
+                columns = _erasable_columns(con, "pub", schema, table)
+                if columns:
+                    con.execute(f"delete from {relation} where {_erased_condition(columns)}")
+            con.execute(f"copy (select * from {relation}) to {literal(str(exports_dir / (table + '.parquet')))} "
+                        "(format parquet, compression zstd)")
+            tables[table] = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
+        published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        as_of = con.execute(f"select max(as_of_date) from pub.{schema}.{PUBLICATION_TABLE}").fetchall()[0][0]
+        con.execute(f"delete from pub.{schema}.{PUBLICATION_TABLE}")
+        con.executemany(
+            f"insert into pub.{schema}.{PUBLICATION_TABLE} by name select ? as run_id, ? as published_at, "
+            "? as as_of_date, ? as table_name, ? as row_count, ? as storage_version",
+            [[run_id, published_at, as_of, name, rows, STORAGE_VERSION] for name, rows in tables.items()])
+        con.execute("checkpoint pub")
+        con.execute("detach pub")
+        con.execute("detach src")
+    finally:
+        con.close()
+    # Deleted rows stay in freed blocks of a DuckDB file: rewrite it so they are gone.
+    fresh = target.with_name(target.name + ".compact")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {literal(str(target))} as source_db (read_only)")
+        con.execute(f"attach {literal(str(fresh))} as fresh_db (storage_version '{STORAGE_VERSION}')")
+        con.execute("copy from database source_db to fresh_db")
+        con.execute("detach fresh_db")
+        con.execute("detach source_db")
+    finally:
+        con.close()
+    os.replace(fresh, target)
     fsync(target)
     for path in exports_dir.iterdir():
         fsync(path)
@@ -159,4 +311,4 @@ def switch_exports(root: Path, version_dir: Path, keep_previous: bool = True) ->
             shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["write_publication", "switch_exports", "exports_root", "STORAGE_VERSION", "MINIMUM_CLIENT"]
+__all__ = ["write_publication", "write_redacted_publication", "erased_keys", "rows_of_erased", "published_schema", "switch_exports", "exports_root", "STORAGE_VERSION", "MINIMUM_CLIENT"]

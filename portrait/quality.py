@@ -4,14 +4,19 @@ dbt's tests (run by `dbt build`) check each model's own rules: keys unique and n
 null, relationships, accepted values. This suite checks what a nightly publish must
 not change by accident, relative to the previous publication (`PORTRAIT_PUBLISH_DB`):
 
-- every mart's row count within `max_row_change` of the previous one (history tables:
-  never fewer rows; tables under 100 rows, whose size configuration sets, are exempt);
+- every mart's row count within `max_row_change` of the previous one: drops at every
+  size (less the rows of persons erased since, and for tables the operator named with
+  `--allow-drop`), growth from 100 rows (below, configuration sets the size); history
+  tables never fewer rows; volatile tables (personas: k may change on a refit) exempt;
 - every column's null rate at most `max_null_rise` above the previous one;
 - every segment's share within `max_share_change` of the previous one (except the
   `persona` scheme, whose clusters a refit may legitimately renumber: its quality is
   tracked in `fct_model_runs`), and each scheme's shares summing to 1;
 - keys unique, probabilities in [0, 1], amounts not negative, codes in their sets, and
   every raw row accounted for in `audit_row_reconciliation`.
+
+Checks on the erasure ledger (`audit_erasures`) are reported but never fail the gate: a
+request that cannot be applied must not hold back the erasures beside it.
 
 Tables are read from DuckDB into pandas (GX's pandas datasource; its SQL datasource
 does not work over duckdb_engine), text columns dictionary-encoded to keep memory
@@ -26,18 +31,26 @@ import math
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from portrait.publish import MARTS_SCHEMA, PUBLICATION_TABLE, mart_tables
+from portrait.publish import MARTS_SCHEMA, PUBLICATION_TABLE, mart_tables, published_schema
 
 # Tables that only grow (history): their row count may not shrink, and may grow freely.
-HISTORY_TABLES = {"fct_model_runs", "fct_identity_changes", "audit_erasures"}
-# Row counts of tables below this size are set by configuration (segments, tags, models,
-# personas: k may change on a refit), not by data volume: not compared run to run.
+HISTORY_TABLES = {"fct_model_runs", "fct_identity_changes", "audit_erasures", "fct_audience_membership_changes"}
+# Growth of tables below this size is set by configuration (segments, tags, models), not
+# by data volume: not compared run to run. Drops are compared at every size.
 MIN_ROWS_COMPARED = 100
+# Tables whose size may legitimately swing from run to run: never compared with the last
+# publication (personas: k may change on a refit; audiences and their members change with
+# their definitions and with behaviour by design).
+VOLATILE_TABLES = {"agg_persona_summary", "dim_audience", "fct_audience_members"}
+# Tables whose checks are reported but never fail the gate: the erasure ledger (a
+# request that cannot be applied must not hold back the erasures beside it; README,
+# "Erasure"). Their null rates are not compared either.
+ADVISORY_TABLES = {"audit_erasures"}
 # Tables that must never be empty.
 NON_EMPTY_TABLES = {"dim_person", "dim_tag", "agg_segment_summary", "audit_row_reconciliation",
                     "fct_person_segments"}
@@ -86,6 +99,11 @@ class Tolerances:
     max_share_change: float = 0.05  # absolute change of a segment's share
     # A run that applied an erasure deleted the person's history rows: history may shrink.
     history_may_shrink: bool = False
+    # Rows per table the last publication held for persons erased since (a drop that
+    # large is explained, not a fault).
+    explained_drops: dict = field(default_factory=dict)
+    # Tables the operator allowed to drop beyond `max_row_change` (`--allow-drop`).
+    allow_drop: frozenset = frozenset()
 
 
 @dataclass
@@ -93,6 +111,10 @@ class Check:
     table: str
     text: str
     expectation: object
+
+    @property
+    def blocking(self) -> bool:
+        return self.table not in ADVISORY_TABLES
 
 
 def _read(con: duckdb.DuckDBPyConnection, sql: str):
@@ -144,16 +166,18 @@ def _previous_state(previous: Path | None) -> tuple[dict, dict | None, str | Non
     con = duckdb.connect()
     try:
         con.execute(f"attach '{previous}' as prev (read_only)")
+        schema = published_schema(con, "prev")
         tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'prev' and schema_name = 'main'").fetchall()]
-        stats = {t: _stats(con, "prev", "main", t) for t in tables if t != PUBLICATION_TABLE}
+            "select table_name from duckdb_tables() where database_name = 'prev' and schema_name = ?",
+            [schema]).fetchall()]
+        stats = {t: _stats(con, "prev", schema, t) for t in tables if t != PUBLICATION_TABLE}
         shares = None
         if "agg_segment_summary" in tables:
             shares = {(s, c): v for s, c, v in con.execute(
-                "select scheme, segment_code, share from prev.main.agg_segment_summary").fetchall()}
+                f"select scheme, segment_code, share from prev.{schema}.agg_segment_summary").fetchall()}
         run_id = None
         if PUBLICATION_TABLE in tables:
-            run_id = con.execute(f"select max(run_id) from prev.main.{PUBLICATION_TABLE}").fetchall()[0][0]
+            run_id = con.execute(f"select max(run_id) from prev.{schema}.{PUBLICATION_TABLE}").fetchall()[0][0]
         return stats, shares, run_id
     finally:
         con.close()
@@ -165,17 +189,23 @@ def _checks_for(table: str, columns: set[str], previous: dict | None, tol: Toler
     E = gx.expectations
     checks: list[Check] = []
     rows_before = previous["rows"] if previous else None
-    if rows_before is not None:
+    explained = int(tol.explained_drops.get(table, 0))
+    if rows_before is not None and table not in VOLATILE_TABLES:
         if table in HISTORY_TABLES and tol.history_may_shrink:
             pass  # an erasure removed rows of history (README, "Privacy")
         elif table in HISTORY_TABLES:
             checks.append(Check(table, f"history never shrinks: at least the {rows_before} rows published last",
                                 E.ExpectTableRowCountToBeBetween(min_value=rows_before)))
-        elif rows_before >= MIN_ROWS_COMPARED:
-            low = math.floor(rows_before * (1 - tol.max_row_change))
-            high = math.ceil(rows_before * (1 + tol.max_row_change))
-            checks.append(Check(table, f"row count within {tol.max_row_change:.0%} of the {rows_before} published last",
-                                E.ExpectTableRowCountToBeBetween(min_value=low, max_value=high)))
+        else:
+            low = max(0, math.floor(rows_before * (1 - tol.max_row_change)) - explained)
+            if table in tol.allow_drop:
+                low = 0
+            high = math.ceil(rows_before * (1 + tol.max_row_change)) if rows_before >= MIN_ROWS_COMPARED else None
+            text = (f"row count at least {low} ({tol.max_row_change:.0%} below the {rows_before} published last"
+                    + (f", less {explained} rows of persons erased since" if explained else "")
+                    + (", allowed to drop by --allow-drop" if table in tol.allow_drop else "")
+                    + (f") and at most {high}" if high is not None else ")"))
+            checks.append(Check(table, text, E.ExpectTableRowCountToBeBetween(min_value=low, max_value=high)))
     if table in NON_EMPTY_TABLES:
         checks.append(Check(table, "not empty", E.ExpectTableRowCountToBeBetween(min_value=1)))
     key = KEYS.get(table)
@@ -188,7 +218,7 @@ def _checks_for(table: str, columns: set[str], previous: dict | None, tol: Toler
         else:
             checks.append(Check(table, f"({', '.join(key)}) unique",
                                 E.ExpectCompoundColumnsToBeUnique(column_list=key)))
-    if previous:
+    if previous and table not in ADVISORY_TABLES:
         for column, rate_before in previous["null_rates"].items():
             if column not in columns or (key and column in key):
                 continue
@@ -291,6 +321,7 @@ def _validate_part(source, name: str, frame, checks: list[Check]) -> list[dict]:
         out.append({
             "table": check.table,
             "check": check.text,
+            "blocking": check.blocking,
             "expectation_type": config["type"],
             "column": kwargs.get("column") or kwargs.get("column_list"),
             "kwargs": kwargs,
@@ -332,6 +363,11 @@ def validate_warehouse(db: Path, previous: Path | None, tol: Tolerances | None =
                 frame = _read(con, f'select * from {MARTS_SCHEMA}."{table}"')
                 results += _validate_frame(source, table, frame, checks)
                 del frame
+            for table in sorted(set(previous_stats) - set(tables)):
+                results.append({
+                    "table": table, "check": "published last time: still there", "blocking": True,
+                    "expectation_type": "table_exists", "column": None, "kwargs": {}, "success": False,
+                    "observed": f"{table} is no longer built", "examples": None})
             # Run-to-run segment shares, and shares per scheme adding up to 1.
             current = con.execute(
                 f"select scheme, segment_code, share from {MARTS_SCHEMA}.agg_segment_summary").fetchall() \
@@ -365,11 +401,13 @@ def validate_warehouse(db: Path, previous: Path | None, tol: Tolerances | None =
                         item["observed"] = "; ".join(
                             f"{r.segment} {r.previous_share:.3f} -> {r.share:.3f}" for r in worst.itertuples())
                 results += frame_results
-    failed = [r for r in results if not r["success"]]
+    failed = [r for r in results if not r["success"] and r.get("blocking", True)]
+    warnings = [r for r in results if not r["success"] and not r.get("blocking", True)]
     return {
         "success": not failed,
         "evaluated": len(results),
         "failed": len(failed),
+        "warnings": len(warnings),
         "previous_publication": str(previous) if previous_stats else None,
         "previous_run_id": previous_run,
         "skipped": skipped,
@@ -390,7 +428,8 @@ def print_validation(result: dict, stream=None) -> None:
         print(f"  skipped: {note}", file=stream)
     for item in result["expectations"]:
         if not item["success"]:
-            print(f"  FAILED {item['table']}: {item['check']} ({item['expectation_type']}; "
+            label = "FAILED" if item.get("blocking", True) else "WARNING (never blocks)"
+            print(f"  {label} {item['table']}: {item['check']} ({item['expectation_type']}; "
                   f"observed {item['observed']})", file=stream)
 
 

@@ -1,5 +1,8 @@
 """`portrait run`: the nightly entry point, write–audit–publish.
 
+0. preflight (`portrait.preflight`): the hash key, the landing zone against the last
+   publication, unreadable raw files, folders, disk and `--as-of`, before anything is
+   built;
 1. copy the private warehouse (`PORTRAIT_DB`) to a working file beside it;
 2. `dbt build` there (incremental unless `--full-refresh`; every dbt test runs); when
    the build listed new erasure entries, build again so they take effect, then rewrite
@@ -10,7 +13,9 @@
 5. swap: rename the working file over `PORTRAIT_DB`, the new published file over
    `PORTRAIT_PUBLISH_DB`, and re-point the exports' `current` link.
 
-Until step 5 nothing the scheduler or BI tools see has changed: a failure, or a SIGKILL,
+When step 3 fails on a run that applied an erasure, the last publication is published
+again without the erased persons (no check may hold back an erasure), and the run still
+fails. Until step 5 nothing the scheduler or BI tools see has changed otherwise: a failure, or a SIGKILL,
 at any point leaves the last good files in place, and the next run starts from them
 (stale working files are removed under the run lock). Each rename is atomic; a kill
 between the two renames leaves a new private warehouse beside the previous
@@ -31,6 +36,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -106,6 +112,16 @@ class RunReport:
     exports: str | None = None
     erasure: dict | None = None
     memory_retries: list[dict] = field(default_factory=list)
+    # What the preflight saw: raw rows per table, files read, warnings (non-Parquet files),
+    # operator overrides used (--allow-missing, --allow-drop, --force-as-of, --backfill).
+    preflight: dict | None = None
+    overrides: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    # Set when the new build could not be published but erasures could: the last
+    # publication was re-published without the erased persons.
+    erasure_publication: bool = False
+    # During the final swap: which renames are done (a kill there leaves this report).
+    swap: dict | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -182,6 +198,24 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
+def _is_lock_error(exc: Exception) -> bool:
+    """DuckDB's error for a file another process holds (not any message that happens to
+    contain "lock": a corrupt file's "checksum ... in block" does)."""
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def _open_error(path: Path, exc: Exception) -> RunFailed:
+    """A clear message for a DuckDB file that cannot be opened: held by another writer, or
+    not a whole DuckDB file (truncated, overwritten, empty)."""
+    if _is_lock_error(exc):
+        return RunFailed(f"cannot open {path}: another process holds it (a `dbt build`, a BI tool opened it "
+                         f"for writing?): {exc}")
+    return RunFailed(f"{path} is not a readable DuckDB file: it is truncated or corrupt ({exc}). Restore it "
+                     "from a backup, or move it away and run `portrait run --full-refresh` to rebuild it from "
+                     "the raw files (erasures are re-applied from the raw privacy requests)")
+
+
 def _copy_private(files: RunFiles) -> tuple[int, int] | None:
     """The working copy: checkpoint the private warehouse and copy it while holding its
     write lock, so a concurrent writer cannot tear the copy. Returns the identity of the
@@ -191,8 +225,8 @@ def _copy_private(files: RunFiles) -> tuple[int, int] | None:
         return None
     try:
         con = duckdb.connect(str(files.private))
-    except duckdb.IOException as exc:
-        raise RunFailed(f"cannot open {files.private} (another process writes it?): {exc}") from exc
+    except duckdb.Error as exc:
+        raise _open_error(files.private, exc) from exc
     try:
         con.execute("checkpoint")
         shutil.copyfile(files.private, files.work)
@@ -256,21 +290,64 @@ def _compact(db: Path) -> None:
     fsync(db)
 
 
-def _ledger(db: Path) -> set[tuple[str, str]]:
-    """(request id, hash key id) of every erasure `audit_erasures` records as applied in
-    `db` (a private warehouse, schema `marts`, or a publication, schema `main`)."""
+def _ledger(db: Path, status: str = "applied") -> set[tuple[str, str]]:
+    """(request id, hash key id) of every erasure `audit_erasures` records with `status` in
+    `db` (a private warehouse or a publication: schema `marts`, or `main` in a file
+    published before the marts moved there)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         for table in ("marts.audit_erasures", "main.audit_erasures"):
             try:
                 rows = con.execute(f"select distinct erasure_request_id, hash_key_id from {table} "
-                                   "where status = 'applied'").fetchall()
+                                   "where status = ?", [status]).fetchall()
             except duckdb.CatalogException:
                 continue
             return {tuple(row) for row in rows}
         return set()
     finally:
         con.close()
+
+
+def _not_applicable_reasons(db: Path, requests: set[str]) -> dict[str, int]:
+    """Requests per `reason` among the not-applicable erasure `requests` of `db`."""
+    if not requests:
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "select coalesce(reason, 'unknown'), count(distinct erasure_request_id) from marts.audit_erasures "
+            "where status = 'not_applicable' and erasure_request_id in (select unnest(?)) group by 1",
+            [sorted(requests)]).fetchall()
+    except duckdb.BinderException:  # a ledger built before `reason` existed
+        return {"unknown": len(requests)}
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def _readable_publication(files: RunFiles) -> str | None:
+    """A published file that is not a readable DuckDB file (empty, truncated, overwritten)
+    would fail every night's comparison: move it aside and say so; this run publishes a
+    new one from the private warehouse (the gate then has no previous publication)."""
+    if not files.publish.exists():
+        return None
+    try:
+        con = duckdb.connect(str(files.publish), read_only=True)
+        try:
+            con.execute("select count(*) from duckdb_tables()").fetchall()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        if _is_lock_error(exc):
+            return None  # a reader or writer holds it: it is a DuckDB file
+        aside = files.publish.with_name(f"{files.publish.name}.unreadable-{files.run_id}")
+        os.replace(files.publish, aside)
+        message = (f"{files.publish} is not a readable DuckDB file ({exc}); moved it to {aside.name}: this run "
+                   "publishes a new one from the private warehouse (checks against the last publication are "
+                   "skipped)")
+        _say(message)
+        return message
+    return None
 
 
 def _write_report(files: RunFiles, report: RunReport) -> Path:
@@ -320,11 +397,73 @@ def failed_on_memory(target_dir: Path, since: float) -> list[str]:
     return [r["unique_id"].split(".")[-1] for r in failed]
 
 
-def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, RunReport]:
-    """Build, validate and publish; returns (exit code, report)."""
+@dataclass
+class RunOptions:
+    """What the operator may say for one run (CLI flags of `portrait run`)."""
+    as_of: dt.date | None = None
+    full_refresh: bool = False
+    # Raw tables that may be absent or empty although they held rows at the last publication.
+    allow_missing: frozenset = frozenset()
+    # Raw tables or marts whose row count may drop beyond `max_row_drop`.
+    allow_drop: frozenset = frozenset()
+    # Largest drop of a raw table's or a mart's rows against the last publication.
+    max_row_drop: float = 0.25
+    # Build an --as-of in the future or before the data starts.
+    force_as_of: bool = False
+    # Publish an --as-of before the published one (replacing what BI users see).
+    backfill: bool = False
+
+
+def _preflight(files: RunFiles, options: RunOptions, report: RunReport) -> None:
+    """The checks before anything is built (portrait.preflight); raises RunFailed."""
+    from portrait.preflight import (PreflightFailed, check_as_of, check_new_files_readable, check_raw_tables,
+                                    check_writable, data_dates, inventory, previous_as_of, previous_raw_rows)
+
+    try:
+        check_writable(files.private, files.publish)
+        raw = paths.raw_dir().resolve()
+        if not raw.is_dir():
+            raise PreflightFailed(f"the landing zone {raw} (PORTRAIT_RAW_DIR) does not exist")
+        if not 0 <= options.max_row_drop <= 1:
+            raise PreflightFailed(f"--max-row-drop must be a share between 0 and 1, not {options.max_row_drop}")
+        tables = inventory(raw)
+        # The last publication's counts, else (no readable publication) the private warehouse's.
+        previous = previous_raw_rows(files.publish)
+        if previous is None:
+            previous = previous_raw_rows(files.private, published=False)
+        checked = check_raw_tables(tables, previous, options.max_row_drop,
+                                   set(options.allow_missing), set(options.allow_drop))
+        report.preflight = {"raw_rows": {name: table.rows for name, table in tables.items()},
+                            "ignored_files": {name: table.ignored_files for name, table in tables.items()
+                                              if table.ignored_files},
+                            "allowed": checked.allowed}
+        for warning in checked.warnings:
+            _say(f"WARNING {warning}")
+            report.warnings.append(warning)
+        for allowed in checked.allowed:
+            _say(allowed)
+        if checked.problems:
+            raise PreflightFailed("; ".join(checked.problems))
+        report.preflight["files_read"] = check_new_files_readable(tables, raw, files.reports, _say)
+        if options.as_of:
+            first, _ = data_dates(files.private)
+            problems = check_as_of(options.as_of, first, previous_as_of(files.publish), options.force_as_of,
+                                   options.backfill)
+            if problems:
+                raise PreflightFailed("; ".join(problems))
+    except PreflightFailed as exc:
+        raise RunFailed(str(exc)) from None
+
+
+def run(as_of: dt.date | None = None, full_refresh: bool = False,
+        options: RunOptions | None = None) -> tuple[int, RunReport]:
+    """Check, build, validate and publish; returns (exit code, report)."""
     from portrait.dbt import run_dbt
+    from portrait.publish import erased_keys, rows_of_erased, write_redacted_publication
     from portrait.quality import Tolerances, validate_warehouse
 
+    options = options or RunOptions(as_of=as_of, full_refresh=full_refresh)
+    as_of, full_refresh = options.as_of, options.full_refresh
     files = RunFiles(paths.warehouse_path().resolve(), paths.publish_path().resolve(), new_run_id())
     report = RunReport(
         run_id=files.run_id,
@@ -333,9 +472,16 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
         full_refresh=full_refresh,
         private_db=str(files.private),
         publish_db=str(files.publish),
+        overrides={key: sorted(value) if isinstance(value, frozenset) else value
+                   for key, value in (("allow_missing", options.allow_missing), ("allow_drop", options.allow_drop),
+                                      ("force_as_of", options.force_as_of), ("backfill", options.backfill),
+                                      ("max_row_drop", options.max_row_drop
+                                       if options.max_row_drop != RunOptions.max_row_drop else None))
+                   if value is not None and value is not False and value != frozenset()},
     )
     step_name = "lock"
     swapped_private = False
+    erasure_swap: Callable[[], None] | None = None
 
     def step(name: str):
         nonlocal step_name
@@ -346,11 +492,41 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
     def done(started: float) -> None:
         report.steps[-1]["seconds"] = round(time.perf_counter() - started, 2)
 
+    def swap_publication() -> None:
+        """Rename the new publication and exports in (each rename atomic), noting each in
+        the report first, so a kill between them leaves a report that says where it was."""
+        report.swap = {"private": swapped_private, "publication": False, "exports": False}
+        _write_report(files, report)
+        _fault_point("between-swaps")
+        os.replace(files.publish_tmp, files.publish)
+        fsync(files.publish.parent)
+        report.swap["publication"] = True
+        _write_report(files, report)
+        _fault_point("before-exports-switch")
+        version_dir = files.exports / files.run_id
+        os.replace(files.exports_partial, version_dir)
+        erased = bool(report.erasure and report.erasure["compacted"])
+        switch_exports(files.exports, version_dir, keep_previous=not erased)
+        report.swap["exports"] = True
+        report.exports = str(files.exports / "current")
+        _write_report(files, report)
+
     try:
         with run_lock(files.lock):
             for stale in files.stale():
                 _say(f"removing {stale.name}, left by an interrupted run")
                 _remove(stale)
+
+            started = step("preflight")
+            _say("[0/5] checking the hash key, the landing zone, the folders and the options before building")
+            from portrait.hash_key import check_run_key
+
+            check_run_key(files.private, files.publish)  # a missing or different key stops here
+            _preflight(files, options, report)
+            unreadable = _readable_publication(files)
+            if unreadable:
+                report.warnings.append(unreadable)
+            done(started)
 
             started = step("copy")
             _say(f"[1/5] copying {files.private.name} to a working file")
@@ -402,9 +578,18 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             # Erasures applied since the last publication (this run's, or those of a plain
             # `dbt build` or of a run killed between its swaps): what the published files,
             # the exports and the freed blocks of the private file may still hold.
-            applied = _ledger(files.work) - (_ledger(files.publish) if files.publish.exists() else set())
+            published = files.publish.exists()
+            applied = _ledger(files.work) - (_ledger(files.publish) if published else set())
+            not_applicable = {request for request, _ in _ledger(files.work, "not_applicable")
+                              - (_ledger(files.publish, "not_applicable") if published else set())}
             report.erasure = {"new_entries": entries - entries_before, "builds": build,
-                              "newly_applied_requests": len({request for request, _ in applied}), "compacted": False}
+                              "newly_applied_requests": len({request for request, _ in applied}),
+                              "not_applicable_requests": len(not_applicable),
+                              "not_applicable_reasons": _not_applicable_reasons(files.work, not_applicable),
+                              "compacted": False}
+            if not_applicable:
+                _say(f"erasure: {len(not_applicable)} request(s) could not be applied and are answered as "
+                     f"not_applicable in audit_erasures ({report.erasure['not_applicable_reasons']})")
             if applied or entries > entries_before:
                 _say(f"erasure: {report.erasure['newly_applied_requests']} request(s) applied since the last "
                      "publication; rewriting the working file so no freed block keeps erased data")
@@ -418,15 +603,37 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
             _say("[3/5] validating the marts (Great Expectations)"
                  + (f" against the previous publication {files.publish.name}" if previous else
                     ": no previous publication, checks relative to it are skipped"))
+            explained = {}
+            if previous is not None and report.erasure["compacted"]:
+                explained = rows_of_erased(previous, *erased_keys(files.work))
             validation = validate_warehouse(
-                files.work, previous, Tolerances(history_may_shrink=bool(report.erasure["compacted"])))
+                files.work, previous, Tolerances(history_may_shrink=bool(report.erasure["compacted"]),
+                                                 max_row_change=options.max_row_drop,
+                                                 explained_drops=explained,
+                                                 allow_drop=frozenset(options.allow_drop)))
             report.validation = validation
             done(started)
+            for item in validation["expectations"]:
+                if not item["success"] and not item.get("blocking", True):
+                    warning = f"{item['table']}: {item['check']} (observed {item['observed']}; never blocks)"
+                    _say(f"  WARNING {warning}")
+                    report.warnings.append(warning)
             if not validation["success"]:
-                failed = [e for e in validation["expectations"] if not e["success"]]
+                failed = [e for e in validation["expectations"] if not e["success"] and e.get("blocking", True)]
                 for expectation in failed:
                     _say(f"  FAILED {expectation['table']}: {expectation['check']} "
                          f"({expectation['expectation_type']}; observed {expectation['observed']})")
+                if previous is not None and report.erasure["compacted"]:
+                    # No check may hold back an erasure: the last publication goes out again
+                    # without the erased persons (in `finally` below, after the failure is
+                    # reported).
+                    def erasure_swap() -> None:
+                        _say("erasure: the new build failed validation, so the last publication is published "
+                             "again without the erased persons")
+                        write_redacted_publication(files.publish, files.work, files.publish_tmp,
+                                                   files.exports_partial, files.run_id)
+                        swap_publication()
+                        report.erasure_publication = True
                 raise RunFailed(f"{len(failed)} of {len(validation['expectations'])} expectations failed")
 
             started = step("publish")
@@ -444,26 +651,28 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
                 raise RunFailed(f"{files.private} was written while this run worked (a direct `dbt build`?): "
                                 "not overwriting it; run again")
             Path(str(files.publish) + ".wal").unlink(missing_ok=True)  # never replay a stale log on the new file
+            report.status = "swapping"
+            report.swap = {"private": False, "publication": False, "exports": False}
+            _write_report(files, report)
             os.replace(files.work, files.private)
             swapped_private = True
             os.chmod(files.private, 0o600)
             fsync(files.folder)
-            _fault_point("between-swaps")
-            os.replace(files.publish_tmp, files.publish)
-            fsync(files.publish.parent)
-            version_dir = files.exports / files.run_id
-            os.replace(files.exports_partial, version_dir)
+            swap_publication()
             erased = bool(report.erasure and report.erasure["compacted"])
-            switch_exports(files.exports, version_dir, keep_previous=not erased)
             if erased and files.failed.exists():
                 _remove(files.failed)  # an older failed build may still hold the erased persons
-            report.exports = str(files.exports / "current")
             done(started)
             report.status = "published"
     except Exception as exc:  # noqa: BLE001  (any failure: keep the last good files, report it)
         report.status = "failed"
         report.failed_step = step_name
         report.message = str(exc) if isinstance(exc, RunFailed) else f"{type(exc).__name__}: {exc}"
+        if erasure_swap is not None:
+            try:
+                erasure_swap()
+            except Exception as swap_exc:  # noqa: BLE001
+                report.message += f"; re-publishing without the erased persons failed too: {swap_exc}"
         if files.work.exists() and step_name == "validate":
             os.replace(files.work, files.failed)
             os.chmod(files.failed, 0o600)
@@ -480,7 +689,10 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
              f"(as of {report.as_of_date}); report {report_path}")
         return 0, report
     _say(f"FAILED at step {report.failed_step}: {report.message}")
-    if swapped_private:
+    if report.erasure_publication:
+        _say(f"{files.publish.name} is the last publication without the persons erased by this run; "
+             f"{files.private.name} is unchanged; report {report_path}")
+    elif swapped_private:
         _say(f"{files.private.name} is already the new build, {files.publish.name} still the previous "
              f"publication: the next run publishes again; report {report_path}")
     else:
@@ -488,4 +700,4 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False) -> tuple[int, 
     return 1, report
 
 
-__all__ = ["run", "RunFiles", "RunReport", "RunFailed"]
+__all__ = ["run", "RunOptions", "RunFiles", "RunReport", "RunFailed"]

@@ -67,12 +67,14 @@ def print_summary() -> int:
             print(f"  {schema:<14} {len(names):>3} relations: {', '.join(names[:8])}{' ...' if len(names) > 8 else ''}")
         existing = {f"{s}.{n}" for s, names in relations.items() for n in names}
         print()
-        print("What to query first (duckdb " + str(db) + "):")
+        print(f"What to query first: marts.* in the published file (duckdb -readonly {published}); staging.* only "
+              f"in the private file ({db}), which holds PII:")
         for title, sql in FIRST_QUERIES:
             relation = sql.split(" from ")[1].split()[0]
             if relation not in existing:
                 continue
-            print(f"\n  -- {title}\n  {sql};")
+            where = "" if relation.startswith("marts.") else "  [private file]"
+            print(f"\n  -- {title}{where}\n  {sql};")
             if title.startswith("Row accounting"):
                 for row in con.execute(sql).fetchall():
                     print("     ", row)

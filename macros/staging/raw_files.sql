@@ -8,6 +8,19 @@
     {{- raw_dir() ~ '/' ~ table_name ~ '/*.parquet' -}}
 {%- endmacro %}
 
+{#- A raw file's path relative to the landing zone (`<table>/<file>.parquet`), from the
+    path DuckDB reports for it: files are tracked by it, so the same files under another
+    `PORTRAIT_RAW_DIR` (a moved landing zone) are the same files. The path starts with
+    the glob's own prefix; anything else (never expected) keeps its last two parts. -#}
+{% macro raw_relative_file(path_expression) -%}
+    {%- set prefix = raw_dir() ~ '/' -%}
+    case
+        when starts_with({{ path_expression }}, '{{ prefix | replace("'", "''") }}')
+            then substr({{ path_expression }}, {{ prefix | length + 1 }})
+        else regexp_extract({{ path_expression }}, '[^/]+/[^/]+$')
+    end
+{%- endmacro %}
+
 {#- Number of Parquet files currently in a raw table's folder (0 when the folder is missing). -#}
 {% macro raw_file_count(table_name) -%}
     {%- if not execute -%}{{ return(1) }}{%- endif -%}
@@ -26,7 +39,7 @@
     {%- endif -%}
 {%- endmacro %}
 {% macro duckdb__raw_file_rows(source_name, table_name) -%}
-    select file_name as _source_file, num_rows as raw_rows
+    select {{ raw_relative_file('file_name') }} as _source_file, num_rows as raw_rows
     from parquet_file_metadata('{{ raw_glob(table_name) }}')
 {%- endmacro %}
 {% macro default__raw_file_rows(source_name, table_name) -%}
@@ -67,7 +80,7 @@
         {% for column in node.columns.values() -%}
         cast({{ adapter.quote(column.name) }} as {{ dbt.type_string() }}) as {{ prefix ~ column.name }},
         {% endfor -%}
-        filename as _source_file,
+        {{ raw_relative_file('filename') }} as _source_file,
         file_row_number as _source_row
     from {{ relation }}
     {%- else -%}

@@ -1,5 +1,6 @@
 {# Raw rows per raw table, counted straight from the landing zone and not from the base
-   models, so the row reconciliation proves no row was lost on the way. #}
+   models, so the row reconciliation proves no row was lost on the way; and the files in
+   a table's folder that are not Parquet, which nothing reads. #}
 with
 
 {% for table in staging_tables() %}
@@ -12,7 +13,8 @@ counts as (
     {% for table in staging_tables() %}
         select
             '{{ table.source_table }}' as source_table,
-            count(*) as raw_rows
+            count(*) as raw_rows,
+            {{ raw_ignored_file_count(table.source_table) }} as ignored_files
         from {{ table.source_table }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -21,7 +23,8 @@ counts as (
 final as (
     select
         source_table,
-        raw_rows
+        raw_rows,
+        ignored_files
     from counts
 )
 

@@ -30,6 +30,7 @@ import pytest
 
 from portrait.bench import erasures_applied
 from portrait.generate.config import AS_OF_DATE
+from portrait.hash_key import key_id
 from portrait.identity.canonical import IDENTIFIER_TYPES, canonical
 from portrait.dbt import run_dbt
 from warehouse_fixtures import TEST_HASH_KEY, Nightly
@@ -279,10 +280,10 @@ def test_the_ledger_and_the_reconciliation_prove_it(erased: tuple[Nightly, Subje
     with duckdb.connect(str(night.publish), read_only=True) as con:
         ledger = con.execute("""
             select source_table, status, rows_removed, identifiers_suppressed, cast(requested_date as varchar)
-            from audit_erasures where erasure_request_id = ?""", [REQUEST_ID]).fetchall()
+            from marts.audit_erasures where erasure_request_id = ?""", [REQUEST_ID]).fetchall()
         reconciliation = dict(con.execute(
             "select source_table, erased_rows from audit_row_reconciliation where is_balanced").fetchall())
-        columns = {row[0] for row in con.execute("describe audit_erasures").fetchall()}
+        columns = {row[0] for row in con.execute("describe marts.audit_erasures").fetchall()}
     removed = {table: rows for table, _, rows, _, _ in ledger}
     assert len(ledger) == 13 and {row[1] for row in ledger} == {"applied"}
     assert {row[4] for row in ledger} == {str(AS_OF_DATE)}
@@ -297,7 +298,7 @@ def test_the_ledger_and_the_reconciliation_prove_it(erased: tuple[Nightly, Subje
     assert removed["shop_order_items"] > 0 or removed["pos_lines"] > 0
     assert columns == {"erasure_request_id", "source_table", "status", "requested_at", "requested_date",
                        "suppressed_at", "applied_at", "applied_date", "identifiers_suppressed", "rows_removed",
-                       "hash_key_id"}  # ids, times and counts: no PII
+                       "hash_key_id", "reason"}  # ids, times, counts and reasons: no PII
     assert erasures_applied(night.publish) == 1  # what `portrait bench` reports per night
 
 
@@ -347,11 +348,13 @@ def test_redelivered_rows_stay_erased_and_a_new_signup_is_a_new_person(erased: t
 
 def test_a_new_hash_key_reapplies_the_erasure_from_the_raw_request(erased: tuple[Nightly, Subject]) -> None:
     night, subject = erased
-    result, report = night.run("--full-refresh", env={"PORTRAIT_HASH_KEY": ROTATED_KEY})
+    # A deliberate rotation (what `portrait rotate-key` allows): the new key's fingerprint.
+    result, report = night.run("--full-refresh", env={"PORTRAIT_HASH_KEY": ROTATED_KEY,
+                                                      "PORTRAIT_ROTATE_HASH_KEY": key_id(ROTATED_KEY)})
     assert result.returncode == 0, result.stderr[-5000:]
     assert report["erasure"]["new_entries"] > 0 and report["erasure"]["compacted"]
     with duckdb.connect(str(night.publish), read_only=True) as con:
-        keys = con.execute("select count(distinct hash_key_id) from audit_erasures where erasure_request_id = ?",
+        keys = con.execute("select count(distinct hash_key_id) from marts.audit_erasures where erasure_request_id = ?",
                            [REQUEST_ID]).fetchall()[0][0]
     assert keys == 2
     needles = subject.needles(ROTATED_KEY) | subject.needles(TEST_HASH_KEY)

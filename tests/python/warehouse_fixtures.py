@@ -126,7 +126,7 @@ class Nightly:
 
     def published_run_id(self) -> str:
         with duckdb.connect(str(self.publish), read_only=True) as con:
-            return con.execute(f"select max(run_id) from {PUBLICATION_TABLE}").fetchall()[0][0]
+            return con.execute(f"select max(run_id) from marts.{PUBLICATION_TABLE}").fetchall()[0][0]
 
     def fingerprint(self) -> dict[str, str]:
         return {"private": sha256(self.private), "publish": sha256(self.publish),

@@ -1,6 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     full_refresh=false
 ) }}
 {# The erasure ledger: proof that each erasure request was carried out, one row per
@@ -8,9 +9,13 @@
    build whose base models read its suppression entries) and how many raw rows of the
    table it erased then. No PII: request ids, dates and counts. Append-only and kept by
    `--full-refresh`; a hash key rotation re-applies every request under the new key,
-   which adds its rows again with the new `hash_key_id`. Requests that name no usable
-   identifier (a placeholder, an unparseable value) are listed once with `status`
-   `not_applicable`. #}
+   which adds its rows again with the new `hash_key_id`. A request that cannot be applied
+   (its identifier is a placeholder or not valid for its type, or its row was quarantined)
+   is answered all the same: listed once with `status` `not_applicable` and a `reason`,
+   and it holds back nothing else (`portrait run` counts it in its report; the quality
+   gate never fails on this ledger, and its dbt tests only warn). Delivered again in a
+   form that can be applied (same request id), it is applied and gains `applied` rows
+   beside its `not_applicable` one. #}
 
 with
 
@@ -20,10 +25,33 @@ entries as (
 ),
 
 unusable_requests as (
-    select * from {{ ref('stg_privacy__requests') }}
+    select
+        request_id,
+        requested_at,
+        case
+            when is_identifier_placeholder then 'placeholder_identifier'
+            else 'invalid_identifier'
+        end as reason
+    from {{ ref('stg_privacy__requests') }}
     where
         request_type = 'erasure'
         and (identifier is null or is_identifier_placeholder)
+),
+
+quarantined_requests as (
+    {#- Erasure requests whose raw row was quarantined (no time, a time in the future, an
+        unknown identifier type): answered with the quarantine reason. #}
+    select
+        request_id,
+        min(requested_at) as requested_at,
+        min({{ dbt.concat(["'quarantined_'", 'quarantine_reason']) }}) as reason
+    from {{ ref('base_privacy__requests') }}
+    where
+        row_bucket = 'quarantined'
+        and request_type = 'erasure'
+        and request_id is not null
+        and request_id not in (select staged.request_id from {{ ref('stg_privacy__requests') }} as staged)
+    group by request_id
 ),
 
 applied_requests as (
@@ -74,7 +102,8 @@ applied_rows as (
         {{ run_started_timestamp() }} as applied_at,
         applied_requests.identifiers_suppressed,
         coalesce(erased_counts.rows_removed, 0) as rows_removed,
-        applied_requests.hash_key_id
+        applied_requests.hash_key_id,
+        cast(null as {{ dbt.type_string() }}) as reason
     from applied_requests
     cross join raw_tables
     left join erased_counts
@@ -93,8 +122,13 @@ not_applicable_rows as (
         {{ run_started_timestamp() }} as applied_at,
         0 as identifiers_suppressed,
         0 as rows_removed,
-        {{ hash_key_id() }} as hash_key_id
-    from unusable_requests
+        {{ hash_key_id() }} as hash_key_id,
+        reason
+    from (
+        select * from unusable_requests
+        union all
+        select * from quarantined_requests
+    ) as not_applicable
 ),
 
 ledger_rows as (
@@ -115,7 +149,8 @@ final as (
         {{ local_date('applied_at') }} as applied_date,
         cast(identifiers_suppressed as {{ dbt.type_bigint() }}) as identifiers_suppressed,
         cast(rows_removed as {{ dbt.type_bigint() }}) as rows_removed,
-        hash_key_id
+        hash_key_id,
+        reason
     from ledger_rows
     {% if is_incremental() -%}
         where not exists (
@@ -123,6 +158,7 @@ final as (
                 where
                     recorded.erasure_request_id = ledger_rows.erasure_request_id
                     and recorded.hash_key_id = ledger_rows.hash_key_id
+                    and recorded.status = ledger_rows.status
             )
     {%- endif %}
 )

@@ -40,6 +40,7 @@ counts_joined as (
     select
         raw_counts.source_table,
         raw_counts.raw_rows,
+        raw_counts.ignored_files,
         coalesce(buckets_pivoted.staged_rows, 0) as staged_rows,
         coalesce(buckets_pivoted.duplicate_rows, 0) as duplicate_rows,
         coalesce(buckets_pivoted.quarantined_rows, 0) as quarantined_rows,
@@ -57,7 +58,8 @@ final as (
         cast(duplicate_rows as {{ dbt.type_bigint() }}) as duplicate_rows,
         cast(quarantined_rows as {{ dbt.type_bigint() }}) as quarantined_rows,
         cast(erased_rows as {{ dbt.type_bigint() }}) as erased_rows,
-        raw_rows = staged_rows + duplicate_rows + quarantined_rows + erased_rows as is_balanced
+        raw_rows = staged_rows + duplicate_rows + quarantined_rows + erased_rows as is_balanced,
+        cast(ignored_files as {{ dbt.type_bigint() }}) as ignored_files
     from counts_joined
 )
 
