@@ -204,3 +204,26 @@ def test_audience_list_and_show_read_the_publication(tiny_nightly: Nightly, publ
     assert len(detail["examples"]) == min(10, detail["members"])
     assert all("****" in (e["phone_masked"] or "****") for e in detail["examples"])
     assert published.execute(detail["compiled_sql"]).fetchall()  # runs unchanged on the published file
+
+
+def test_published_trigger_firings_respect_their_cool_downs(published: duckdb.DuckDBPyConnection) -> None:
+    cooldowns = dict(published.execute("select trigger_code, cooldown_days from marts.dim_trigger").fetchall())
+    assert {"browse_without_buying", "cart_abandoned", "vip_silent_30d", "first_order_follow_up",
+            "birthday_month"} <= set(cooldowns)
+    gaps = published.execute("""
+        select trigger_code, min(gap) from (
+            select trigger_code, fired_date - lag(fired_date) over (
+                partition by trigger_code, person_id order by fired_date) as gap
+            from marts.fct_trigger_firings) as gaps
+        where gap is not null group by trigger_code""").fetchall()
+    for code, smallest in gaps:
+        assert smallest >= max(cooldowns[code], 1), code
+    # first-purchase follow-up: exactly once per buyer, 7 days after the first purchase
+    follow_ups = published.execute("""
+        select count(*) from marts.fct_trigger_firings where trigger_code = 'first_order_follow_up'""").fetchall()[0][0]
+    expected = published.execute("""
+        select count(*) from (
+            select person_id, min(order_date) as first_date from marts.fct_orders
+            where person_id is not null and is_purchase group by person_id) as firsts
+        where first_date + 7 <= (select max(as_of_date) from marts.fct_trigger_firings)""").fetchall()[0][0]
+    assert follow_ups == expected > 0

@@ -41,6 +41,9 @@ COMPARED_MARTS = [
     "intermediate.int_person_metrics",
     "intermediate.int_identity__person_map", "marts.dim_person", "marts.fct_person_tags",
     "marts.fct_person_segments", "marts.agg_segment_summary",
+    # activation: triggers recomputed over the history (a night equals a full refresh,
+    # time-only triggers included), audiences and their members
+    "marts.fct_trigger_firings", "marts.fct_person_metrics", "marts.fct_audience_members",
 ]
 
 
