@@ -87,6 +87,24 @@ def cmd_audience(args: argparse.Namespace) -> int:
     return print_show(db, args.code, args.json)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from portrait.activation.exports import ExportFailed, export
+
+    try:
+        manifest = export(args.audience, args.channel, delta=args.delta, out=Path(args.out) if args.out else None,
+                          file_format=args.format)
+    except ExportFailed as exc:
+        print(f"portrait export: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(manifest, ensure_ascii=False))
+    else:
+        print(f"portrait export: {manifest['kind']} export of {manifest['audience']} to {manifest['channel']}: "
+              f"{manifest['rows']} rows, {manifest['exited_rows']} exited, {manifest['control_rows']} held out as "
+              f"control; {manifest['file']} (sha256 {manifest['sha256'][:12]}...)", file=sys.stderr)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from portrait.quality import print_validation, validate_warehouse
 
@@ -342,6 +360,20 @@ def build_parser() -> argparse.ArgumentParser:
     audience_show.add_argument("--json", action="store_true", help="print it as one JSON object")
     audience_show.add_argument("--db", default=None, help="published file (default: PORTRAIT_PUBLISH_DB)")
     audience_show.set_defaults(func=cmd_audience)
+
+    export_parser = sub.add_parser(
+        "export", help="write an audience's consent-safe file for a channel (docs/activation.md, \"Exports\")")
+    export_parser.add_argument("audience", help="the audience's code")
+    export_parser.add_argument("--channel", required=True,
+                               choices=["sms", "email", "wechat", "ad_meta", "ad_google", "ad_tencent"])
+    export_parser.add_argument("--delta", action="store_true",
+                               help="only who entered and who exited since the last export of the audience to the "
+                                    "channel (a full file the first time)")
+    export_parser.add_argument("--out", default=None,
+                               help="folder (default: PORTRAIT_EXPORT_DIR/<audience>/<channel>/)")
+    export_parser.add_argument("--format", default="csv", choices=["csv", "parquet"])
+    export_parser.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
+    export_parser.set_defaults(func=cmd_export)
 
     validate = sub.add_parser(
         "validate",

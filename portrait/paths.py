@@ -80,6 +80,11 @@ def ensure_hash_key(create: bool = True, warehouses: list[Path] | None = None) -
     return key
 
 
+def export_dir() -> Path:
+    """Where channel exports (owner-only, PII) and their ledger go (`PORTRAIT_EXPORT_DIR`)."""
+    return Path(os.environ.get("PORTRAIT_EXPORT_DIR", PROJECT_DIR / "warehouse" / "channel_exports"))
+
+
 def dbt_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment dbt runs with: interfaces.md variables resolved, hash key present."""
     env = dict(os.environ)

@@ -103,6 +103,33 @@ def _add_compatibility_views(target: Path, tables: list[str]) -> None:
         con.close()
 
 
+def _publish_export_ledger(con: duckdb.DuckDBPyConnection, exports_dir: Path) -> int | None:
+    """`marts.audit_exports`: the ledger of channel exports (portrait.activation.exports),
+    which lives outside the swapped warehouse files; no PII (ids, counts, file hashes).
+    Returns its row count, or None when no export was ever made."""
+    from portrait import paths
+    from portrait.activation.exports import LEDGER
+
+    ledger = paths.export_dir() / LEDGER
+    if not ledger.exists():
+        return None
+    con.execute(f"attach {literal(str(ledger))} as ledger (read_only)")
+    try:
+        con.execute(
+            "create table pub.marts.audit_exports as select export_id, audience_code, channel, kind, rows, "
+            "exited_rows, control_rows, regexp_extract(file, '[^/]+$') as file, sha256, file_format, as_of_date, "
+            "run_id, created_at from ledger.main.exports order by created_at")
+    finally:
+        con.execute("detach ledger")
+    con.execute("comment on table pub.marts.audit_exports is 'Every channel export made (portrait export): "
+                "audience, channel, full or delta, rows, exited rows, control rows held out, the file name and its "
+                "sha256, the as-of date and run it was cut from. Append-only ledger kept outside the warehouse; "
+                "no PII.'")
+    con.execute(f"copy (select * from pub.marts.audit_exports) to "
+                f"{literal(str(exports_dir / 'audit_exports.parquet'))} (format parquet, compression zstd)")
+    return con.execute("select count(*) from pub.marts.audit_exports").fetchall()[0][0]
+
+
 def write_publication(
     warehouse: Path, target: Path, exports_dir: Path, run_id: str, as_of_date: str | None
 ) -> Publication:
@@ -132,6 +159,9 @@ def write_publication(
             tables[table] = con.execute(f"select count(*) from pub.marts.{quote(table)}").fetchall()[0][0]
         if not tables:
             raise RuntimeError(f"{warehouse} has no tables in schema {MARTS_SCHEMA!r}: nothing to publish")
+        audit_exports = _publish_export_ledger(con, exports_dir)
+        if audit_exports is not None:
+            tables["audit_exports"] = audit_exports
         con.execute(
             f"create table pub.marts.{PUBLICATION_TABLE} (run_id varchar, published_at timestamp, "
             "as_of_date date, table_name varchar, row_count bigint, storage_version varchar)"

@@ -262,7 +262,7 @@ def run_bench(scale: str, seed: int = 42, work: Path | None = None, results_dir:
     data, db = work / "data", work / "portrait.duckdb"
     env = dbt_env({"PORTRAIT_RAW_DIR": str(data / "raw"), "PORTRAIT_TRUTH_DIR": str(data / "truth"),
                    "PORTRAIT_DB": str(db), "PORTRAIT_PUBLISH_DB": str(work / "portrait_marts.duckdb"),
-                   "PYTHONUNBUFFERED": "1"})
+                   "PORTRAIT_EXPORT_DIR": str(work / "channel_exports"), "PYTHONUNBUFFERED": "1"})
     threads = int(env.get("PORTRAIT_THREADS", "4"))
     memory_limit = env.get("PORTRAIT_MEMORY_LIMIT", "4GB")
     first_day = C.AS_OF_DATE - dt.timedelta(days=2)

@@ -19,7 +19,10 @@ _EMAIL = re.compile(r"[a-z0-9!#$%&*+/=?^_`{|}~.\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\
 def canonical_phone(raw: str | None) -> str | None:
     if raw is None:
         return None
-    digits = _PHONE_PUNCTUATION.sub("", raw.strip())
+    raw = raw.strip()
+    if re.fullmatch(r"\d+\.0", raw):  # a phone written as a float (pandas with gaps)
+        raw = raw[:-2]
+    digits = _PHONE_PUNCTUATION.sub("", raw)
     if re.fullmatch(r"0086\d{11}", digits):
         digits = digits[4:]
     elif re.fullmatch(r"86\d{11}", digits):

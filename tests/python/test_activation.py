@@ -4,7 +4,9 @@ history's state equals the members; the CLI)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -227,3 +229,138 @@ def test_published_trigger_firings_respect_their_cool_downs(published: duckdb.Du
             where person_id is not null and is_purchase group by person_id) as firsts
         where first_date + 7 <= (select max(as_of_date) from marts.fct_trigger_firings)""").fetchall()[0][0]
     assert follow_ups == expected > 0
+
+
+# ----------------------------------------------------------------------------- exports
+# Known answers computed with coreutils' sha256sum and md5sum (not with this code): the
+# platforms' conventions applied by hand to the canonical forms 13912341111 and
+# ' Jane.Doe@Gmail.com ' / 'jane.doe@example.com'.
+def test_ad_platform_hash_conventions_match_known_answers() -> None:
+    from portrait.activation import hashing
+
+    assert hashing.e164("13912341111") == "+8613912341111"
+    assert hashing.meta_phone("13912341111") == "008aec973682995b4ca4a2b49abad6541e1993e307c9d3e777177f893d6ad58a"
+    assert hashing.google_phone("13912341111") == "24b145ef51c091fb2fe32c4ddff47bc41b7030499e3d48780b5b847b18c25ba9"
+    assert hashing.tencent_phone("13912341111") == "3b50af647e0a8acbed33d242a6d03c10"
+    assert hashing.meta_email(" Jane.Doe@Example.com ") == \
+        "86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d"
+    # Google: dots before @gmail.com go; Meta keeps them
+    assert hashing.google_email(" Jane.Doe@Gmail.com ") == \
+        "d6117306485ed0e50afab3ac871e98f81699151f30281527d63ff5f233656c69"
+    assert hashing.meta_email("jane.doe@gmail.com") == \
+        "831f6494ad6be4fcb3a724c3d5fef22d3ceffa3c62ef3a7984e45a0ea177f982"
+    assert hashing.google_email("jane.doe@example.com") == hashing.meta_email("jane.doe@example.com")
+
+
+@pytest.fixture(scope="module")
+def exporting(tiny_nightly: Nightly, tmp_path_factory: pytest.TempPathFactory):
+    """The tiny warehouse with its own export folder and a copy of its raw privacy requests
+    (an opt-out planted after the build must be honoured at export time)."""
+    root = tmp_path_factory.mktemp("exports")
+    raw = root / "raw"
+    shutil.copytree(tiny_nightly.env["PORTRAIT_RAW_DIR"], raw)
+    env = {**tiny_nightly.env, "PORTRAIT_RAW_DIR": str(raw), "PORTRAIT_EXPORT_DIR": str(root / "exports")}
+    return env, raw, root / "exports"
+
+
+def _export(env: dict, *args: str) -> dict:
+    result = portrait(["export", *args, "--json"], env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def _rows(folder: Path, manifest: dict) -> list[dict]:
+    import csv
+
+    with open(folder / manifest["file"], newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_an_sms_export_holds_exactly_the_consenting_non_control_members(exporting, published) -> None:
+    env, _, root = exporting
+    manifest = _export(env, "win_back_high_value", "--channel", "sms")
+    folder = root / "win_back_high_value" / "sms"
+    rows = _rows(folder, manifest)
+    with duckdb.connect(env["PORTRAIT_DB"], read_only=True) as con:
+        expected = {r[0] for r in con.execute("""
+            select '+86' || phone.identifier_value
+            from marts.fct_audience_members as members
+            inner join intermediate.int_privacy__consent as consent
+                on consent.person_id = members.person_id and consent.channel = 'sms' and consent.is_contactable
+            inner join intermediate.int_identity__person_map as phone
+                on phone.person_id = members.person_id and phone.identifier_type = 'phone'
+            where members.audience_code = 'win_back_high_value' and not members.is_control
+            qualify row_number() over (partition by members.person_id
+                                       order by phone.last_seen_at desc nulls last, phone.identifier_value) = 1
+        """).fetchall()}
+        controls = con.execute("select count(*) from marts.fct_audience_members "
+                               "where audience_code = 'win_back_high_value' and is_control").fetchall()[0][0]
+        placeholders = {r[0] for r in con.execute(
+            "select value from reference.placeholder_identifiers where identifier_type = 'phone' "
+            "and match_kind = 'value'").fetchall()}
+    phones = [r["phone_e164"] for r in rows]
+    assert set(phones) == expected and len(phones) == len(expected) == manifest["rows"] > 0
+    assert manifest["control_rows"] == controls > 0 and manifest["kind"] == "full"
+    assert all(re.fullmatch(r"\+861[3-9]\d{9}", p) for p in phones)
+    assert not {p[3:] for p in phones} & placeholders
+    assert manifest["sha256"] == hashlib.sha256((folder / manifest["file"]).read_bytes()).hexdigest()
+    assert set(manifest) >= {"audience", "channel", "kind", "rows", "exited_rows", "file", "sha256", "as_of_date",
+                             "run_id"}
+    assert manifest["run_id"] == tiny_nightly_run_id(env)
+    assert (folder / manifest["file"]).stat().st_mode & 0o077 == 0
+
+
+def tiny_nightly_run_id(env: dict) -> str:
+    with duckdb.connect(env["PORTRAIT_PUBLISH_DB"], read_only=True) as con:
+        return con.execute("select max(run_id) from marts.portrait_publication").fetchall()[0][0]
+
+
+def test_ad_files_carry_each_platforms_hashes_and_tencent_no_email(exporting) -> None:
+    from portrait.activation import hashing
+
+    env, _, root = exporting
+    sms = _rows(root / "win_back_high_value" / "sms",
+                _export(env, "win_back_high_value", "--channel", "sms", "--out", str(root / "check")))
+    phones = {r["phone_e164"][3:] for r in sms}
+    for channel, convention in (("ad_meta", hashing.meta_phone), ("ad_google", hashing.google_phone)):
+        manifest = _export(env, "win_back_high_value", "--channel", channel)
+        rows = _rows(root / "win_back_high_value" / channel, manifest)
+        assert manifest["columns"] == ["phone_sha256", "email_sha256"]
+        assert {convention(p) for p in phones} <= {r["phone_sha256"] for r in rows}
+        assert all(re.fullmatch(r"[0-9a-f]{64}|", r["email_sha256"]) for r in rows)
+    manifest = _export(env, "win_back_high_value", "--channel", "ad_tencent")
+    rows = _rows(root / "win_back_high_value" / "ad_tencent", manifest)
+    assert manifest["columns"] == ["phone_md5"]
+    assert {r["phone_md5"] for r in rows} == {hashing.tencent_phone(p) for p in phones}
+
+
+def test_a_delta_lists_who_left_since_the_last_export_and_pending_opt_outs_count(exporting) -> None:
+    """An opt-out that landed after the build removes the person at export time; the
+    delta against the previous export shows them as exited, and no one else changes."""
+    from portrait.generate.contract import RAW_CONTRACT
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    env, raw, root = exporting
+    first = _export(env, "churn_risk_high", "--channel", "sms")
+    folder = root / "churn_risk_high" / "sms"
+    leaving = _rows(folder, first)[0]["phone_e164"]
+    pq.write_table(pa.table({c: pa.array([v], pa.string()) for c, v in zip(
+        RAW_CONTRACT["privacy_requests"], ["PRX-LATE-OPT-OUT", "phone", leaving, "marketing_opt_out",
+                                           "2026-06-30 20:00:00"])}), raw / "privacy_requests" / "late.parquet")
+    try:
+        delta = _export(env, "churn_risk_high", "--channel", "sms", "--delta")
+    finally:
+        (raw / "privacy_requests" / "late.parquet").unlink()
+    rows = _rows(folder, delta)
+    assert delta["kind"] == "delta" and delta["rows"] == 0 and delta["exited_rows"] == 1
+    assert rows == [{"phone_e164": leaving, "change": "exited"}]
+    assert delta["excluded_by_pending_requests"] == 1
+    # the ledger records both, per person, and the control group apart
+    with duckdb.connect(str(root / "ledger.duckdb"), read_only=True) as con:
+        counts = dict(con.execute("select kind, sum(rows) from exports where audience_code = 'churn_risk_high' "
+                                  "group by kind").fetchall())
+        members = con.execute("select count(*) from export_members where export_id = ?",
+                              [delta["export_id"]]).fetchall()[0][0]
+    assert counts == {"full": first["rows"], "delta": 0}
+    assert members == first["rows"] - 1 + first["control_rows"]

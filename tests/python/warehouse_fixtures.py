@@ -67,6 +67,7 @@ def warehouse_env(raw_dir: Path, truth_dir: Path, work_dir: Path) -> dict[str, s
         "PORTRAIT_TRUTH_DIR": str(truth_dir),
         "PORTRAIT_DB": str(work_dir / "portrait.duckdb"),
         "PORTRAIT_PUBLISH_DB": str(work_dir / "portrait_marts.duckdb"),
+        "PORTRAIT_EXPORT_DIR": str(work_dir / "channel_exports"),
         "PORTRAIT_HASH_KEY": TEST_HASH_KEY,
     }
 
@@ -105,6 +106,7 @@ class Nightly:
             "PORTRAIT_TRUTH_DIR": str(truth),
             "PORTRAIT_DB": str(root / "warehouse" / "portrait.duckdb"),
             "PORTRAIT_PUBLISH_DB": str(root / "warehouse" / "portrait_marts.duckdb"),
+            "PORTRAIT_EXPORT_DIR": str(root / "warehouse" / "channel_exports"),
             "PORTRAIT_HASH_KEY": TEST_HASH_KEY,
             # dbt's target/ and logs/ apart from the project's
             "DBT_TARGET_PATH": str(root / "target"),
