@@ -103,31 +103,46 @@ def _add_compatibility_views(target: Path, tables: list[str]) -> None:
         con.close()
 
 
-def _publish_export_ledger(con: duckdb.DuckDBPyConnection, exports_dir: Path) -> int | None:
-    """`marts.audit_exports`: the ledger of channel exports (portrait.activation.exports),
-    which lives outside the swapped warehouse files; no PII (ids, counts, file hashes).
-    Returns its row count, or None when no export was ever made."""
+def _publish_export_ledger(con: duckdb.DuckDBPyConnection, exports_dir: Path) -> dict[str, int]:
+    """`marts.audit_exports` and `marts.audit_export_erasures`: the ledger of channel
+    exports (portrait.activation.exports), which lives outside the swapped warehouse files;
+    no PII (ids, counts, file names and hashes). Returns their row counts ({} when no
+    export was ever made)."""
     from portrait import paths
     from portrait.activation.exports import LEDGER
 
     ledger = paths.export_dir() / LEDGER
     if not ledger.exists():
-        return None
+        return {}
+    queries = {
+        "audit_exports": (
+            "select export_id, audience_code, channel, kind, rows, exited_rows, control_rows, "
+            "regexp_extract(file, '[^/]+$') as file, sha256, file_format, as_of_date, run_id, created_at "
+            "from ledger.main.exports order by created_at",
+            "Every channel export made (portrait export): audience, channel, full or delta, rows, exited rows, "
+            "control rows held out, the file name and its sha256, the as-of date and run it was cut from. "
+            "Append-only ledger kept outside the warehouse; no PII."),
+        "audit_export_erasures": (
+            "select * from ledger.main.export_erasures order by erased_at, export_id",
+            "Which channel exports held a person erased later (export id, erasure request id, persons): their "
+            "files were deleted at the next run; the data controller tells each export's recipient. No PII."),
+    }
+    out = {}
     con.execute(f"attach {literal(str(ledger))} as ledger (read_only)")
     try:
-        con.execute(
-            "create table pub.marts.audit_exports as select export_id, audience_code, channel, kind, rows, "
-            "exited_rows, control_rows, regexp_extract(file, '[^/]+$') as file, sha256, file_format, as_of_date, "
-            "run_id, created_at from ledger.main.exports order by created_at")
+        present = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'ledger'").fetchall()}
+        for table, (sql, comment) in queries.items():
+            if sql.split(" from ledger.main.")[1].split()[0] not in present:
+                continue
+            con.execute(f"create table pub.marts.{table} as {sql}")
+            con.execute(f"comment on table pub.marts.{table} is {literal(comment)}")
+            con.execute(f"copy (select * from pub.marts.{table}) to {literal(str(exports_dir / (table + '.parquet')))} "
+                        "(format parquet, compression zstd)")
+            out[table] = con.execute(f"select count(*) from pub.marts.{table}").fetchall()[0][0]
     finally:
         con.execute("detach ledger")
-    con.execute("comment on table pub.marts.audit_exports is 'Every channel export made (portrait export): "
-                "audience, channel, full or delta, rows, exited rows, control rows held out, the file name and its "
-                "sha256, the as-of date and run it was cut from. Append-only ledger kept outside the warehouse; "
-                "no PII.'")
-    con.execute(f"copy (select * from pub.marts.audit_exports) to "
-                f"{literal(str(exports_dir / 'audit_exports.parquet'))} (format parquet, compression zstd)")
-    return con.execute("select count(*) from pub.marts.audit_exports").fetchall()[0][0]
+    return out
 
 
 def write_publication(
@@ -159,9 +174,7 @@ def write_publication(
             tables[table] = con.execute(f"select count(*) from pub.marts.{quote(table)}").fetchall()[0][0]
         if not tables:
             raise RuntimeError(f"{warehouse} has no tables in schema {MARTS_SCHEMA!r}: nothing to publish")
-        audit_exports = _publish_export_ledger(con, exports_dir)
-        if audit_exports is not None:
-            tables["audit_exports"] = audit_exports
+        tables.update(_publish_export_ledger(con, exports_dir))
         con.execute(
             f"create table pub.marts.{PUBLICATION_TABLE} (run_id varchar, published_at timestamp, "
             "as_of_date date, table_name varchar, row_count bigint, storage_version varchar)"
@@ -200,6 +213,20 @@ def erased_keys(warehouse: Path) -> tuple[list[str], list[str]]:
     finally:
         con.close()
     return sorted({h for is_person, h in rows if is_person}), sorted({h for is_person, h in rows if not is_person})
+
+
+def erased_persons(warehouse: Path) -> dict[str, str]:
+    """Person id -> erasure request id of every person the suppression list of `warehouse`
+    names (every id it gives them)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute("select identifier_hash, min(erasure_request_id) from privacy.privacy_suppression_list "
+                           "where identifier_type = 'person' group by identifier_hash").fetchall()
+    except duckdb.CatalogException:
+        return {}
+    finally:
+        con.close()
+    return dict(rows)
 
 
 def _erasable_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[str]:

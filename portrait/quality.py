@@ -40,7 +40,7 @@ from portrait.publish import MARTS_SCHEMA, PUBLICATION_TABLE, mart_tables, publi
 
 # Tables that only grow (history): their row count may not shrink, and may grow freely.
 HISTORY_TABLES = {"fct_model_runs", "fct_identity_changes", "audit_erasures", "fct_audience_membership_changes",
-                  "audit_exports"}
+                  "audit_exports", "audit_export_erasures"}
 # Growth of tables below this size is set by configuration (segments, tags, models), not
 # by data volume: not compared run to run. Drops are compared at every size.
 MIN_ROWS_COMPARED = 100
@@ -50,7 +50,7 @@ MIN_ROWS_COMPARED = 100
 VOLATILE_TABLES = {"agg_persona_summary", "dim_audience", "fct_audience_members"}
 # Tables the publication adds from outside the warehouse (the export ledger): not in the
 # marts validated, so not missed there.
-PUBLISH_ONLY_TABLES = {"audit_exports"}
+PUBLISH_ONLY_TABLES = {"audit_exports", "audit_export_erasures"}
 # Tables whose checks are reported but never fail the gate: the erasure ledger (a
 # request that cannot be applied must not hold back the erasures beside it; README,
 # "Erasure"). Their null rates are not compared either.

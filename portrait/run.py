@@ -595,6 +595,16 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                      "publication; rewriting the working file so no freed block keeps erased data")
                 _compact(files.work)
                 report.erasure["compacted"] = True
+                # Channel exports already written hold the erased persons: delete those files
+                # now (the data controller tells their recipients: marts.audit_export_erasures).
+                from portrait.activation.exports import erase_from_exports
+                from portrait.publish import erased_persons
+
+                deleted = erase_from_exports(paths.export_dir(), erased_persons(files.work))
+                report.erasure["export_files_deleted"] = sorted({d["export_id"] for d in deleted})
+                if deleted:
+                    _say(f"erasure: deleted {len(report.erasure['export_files_deleted'])} channel export file(s) "
+                         "that held erased persons")
             report.as_of_date = _as_of_date(files.work) or report.as_of_date
             done(started)
 

@@ -103,7 +103,48 @@ def open_ledger(root: Path) -> duckdb.DuckDBPyConnection:
         file_format varchar, as_of_date date, run_id varchar, created_at timestamp)""")
     con.execute("""create table if not exists export_members (
         export_id varchar, person_id varchar, identifier_hash varchar, is_control boolean)""")
+    con.execute("""create table if not exists export_erasures (
+        export_id varchar, erasure_request_id varchar, persons bigint, file_deleted boolean, erased_at timestamp)""")
     return con
+
+
+def erase_from_exports(root: Path, erased: dict[str, str]) -> list[dict]:
+    """Deletes the export files (and manifests) that hold any of the `erased` persons
+    (person id -> erasure request id), records which exports held them
+    (`export_erasures`, published as `marts.audit_export_erasures`) and removes their rows
+    from `export_members`. The data controller tells each export's recipient. Returns what
+    was done, one entry per export and request."""
+    if not erased or not (root / LEDGER).exists():
+        return []
+    ledger = open_ledger(root)
+    try:
+        held = ledger.execute(
+            "select members.export_id, exports.file, members.person_id from export_members as members "
+            "inner join exports on exports.export_id = members.export_id "
+            "where members.person_id in (select unnest(?))", [sorted(erased)]).fetchall()
+        if not held:
+            return []
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        by_export: dict[tuple[str, str], set[str]] = {}
+        files = {}
+        for export_id, file, person_id in held:
+            by_export.setdefault((export_id, erased[person_id]), set()).add(person_id)
+            files[export_id] = Path(file)
+        done = []
+        for export_id, file in files.items():
+            for path in (file, file.with_name(file.name.rsplit(".", 1)[0] + ".manifest.json")):
+                path.unlink(missing_ok=True)
+        ledger.execute("begin")
+        for (export_id, request_id), persons in sorted(by_export.items()):
+            ledger.execute("insert into export_erasures values (?, ?, ?, true, ?)",
+                           [export_id, request_id, len(persons), now])
+            done.append({"export_id": export_id, "erasure_request_id": request_id, "persons": len(persons),
+                         "file_deleted": True})
+        ledger.execute("delete from export_members where person_id in (select unnest(?))", [sorted(erased)])
+        ledger.execute("commit")
+        return done
+    finally:
+        ledger.close()
 
 
 def _pending_requests(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[tuple[str, str, str]]:
@@ -381,4 +422,4 @@ def _published_run_id() -> str | None:
         return None
 
 
-__all__ = ["export", "ExportFailed", "CHANNELS", "open_ledger", "ledger_key"]
+__all__ = ["export", "erase_from_exports", "ExportFailed", "CHANNELS", "open_ledger", "ledger_key"]

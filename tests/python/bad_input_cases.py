@@ -134,6 +134,10 @@ CASES: list[Case] = [
     Case("erasure_ledger_check", "a check on the erasure ledger fails (e.g. its null rates rise)", "warned",
          "reported as a warning (`blocking: false`); never fails the gate; its dbt tests only warn", "-",
          "test_bad_input.py::test_the_gate_checks_drops_at_every_size_less_erasures_and_overrides"),
+    Case("erasure_in_exports", "an erasure of a person an earlier channel export holds", "accepted",
+         "the export's file is deleted at the next run; `marts.audit_export_erasures` names the export and "
+         "request; the ledger loses the person's rows", "tell the export's recipient",
+         "test_bad_input.py::test_erasures_that_cannot_be_applied_are_answered_and_hold_back_nothing"),
     Case("gate_fails_with_erasure", "the quality gate fails on a night that applied an erasure", "fails",
          "exit 1, but the last publication is published again without the erased persons "
          "(`erasure_publication: true` in the report)", "fix what the gate names, run again",

@@ -272,6 +272,21 @@ def bad_values(baseline: Path, tmp_path_factory: pytest.TempPathFactory):
         reconciliation_before = {r[0]: r[1:] for r in con.execute(
             "select source_table, raw_rows, staged_rows + duplicate_rows + erased_rows, quarantined_rows "
             "from marts.audit_row_reconciliation").fetchall()}
+    # An earlier channel export that holds the person the valid erasure names.
+    from portrait.activation.exports import open_ledger
+
+    with duckdb.connect(str(night.private), read_only=True) as con:
+        person_id = con.execute("select person_id from intermediate.int_identity__person_map "
+                                "where identifier_type = 'phone' and identifier_value = ?",
+                                [planted.phone]).fetchall()[0][0]
+    exports = Path(night.env["PORTRAIT_EXPORT_DIR"])
+    ledger = open_ledger(exports)
+    held = exports / "earlier.csv"
+    held.write_text(f"phone_e164\n+86{planted.phone}\n")
+    ledger.execute("insert into exports values ('EXP-EARLIER', 'vip_care', 'sms', 'full', 1, 0, 0, ?, 'x', 'csv', "
+                   "date '2026-06-29', null, timestamp '2026-06-29 12:00:00')", [str(held)])
+    ledger.execute("insert into export_members values ('EXP-EARLIER', ?, 'h', false)", [person_id])
+    ledger.close()
     result, report = night.run()
     return night, planted, result, report, reconciliation_before
 
@@ -339,6 +354,16 @@ def test_erasures_that_cannot_be_applied_are_answered_and_hold_back_nothing(bad_
     assert report["erasure"]["not_applicable_reasons"] == {
         "invalid_identifier": 1, "placeholder_identifier": 1, "quarantined_unmapped_enum": 1}
     assert report["validation"]["success"]
+    # the earlier export that held the erased person is deleted and the publication says so
+    exports = Path(night.env["PORTRAIT_EXPORT_DIR"])
+    assert not (exports / "earlier.csv").exists()
+    assert report["erasure"]["export_files_deleted"] == ["EXP-EARLIER"]
+    with duckdb.connect(str(night.publish), read_only=True) as con:
+        assert con.execute("select export_id, erasure_request_id, persons, file_deleted "
+                           "from marts.audit_export_erasures").fetchall() == [("EXP-EARLIER", VALID_ERASURE, 1, True)]
+        assert con.execute("select count(*) from marts.audit_exports").fetchall()[0][0] == 1
+    with duckdb.connect(str(exports / "ledger.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from export_members").fetchall()[0][0] == 0
 
 
 # ----------------------------------------------------------------------------- a failed gate and an erasure
