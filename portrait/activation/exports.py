@@ -44,6 +44,14 @@ from portrait.identity.canonical import canonical
 
 LEDGER = "ledger.duckdb"
 LEDGER_KEY = ".ledger_key"
+SETTINGS = paths.PROJECT_DIR / "models" / "activation" / "_activation.yml"
+
+
+def settings() -> dict:
+    """The export settings (models/activation/_activation.yml)."""
+    import yaml
+
+    return (yaml.safe_load(SETTINGS.read_text()) or {}).get("activation") or {}
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def open_ledger(root: Path) -> duckdb.DuckDBPyConnection:
         rows bigint, exited_rows bigint, control_rows bigint, file varchar, sha256 varchar,
         file_format varchar, as_of_date date, run_id varchar, created_at timestamp)""")
     con.execute("""create table if not exists export_members (
-        export_id varchar, person_id varchar, identifier_hash varchar, is_control boolean)""")
+        export_id varchar, person_id varchar, identifier_hash varchar, is_control boolean, in_file boolean)""")
     con.execute("""create table if not exists export_erasures (
         export_id varchar, erasure_request_id varchar, persons bigint, file_deleted boolean, erased_at timestamp)""")
     return con
@@ -285,23 +293,33 @@ def export(audience: str, channel_name: str, delta: bool = False, out: Path | No
                 person = owners.get((identifier_type, value))
                 if person and (kind == "erasure" or channel_name in OPT_OUT_BLOCKS.get(identifier_type, set())):
                     blocked_persons.add(person)
+        excluded_persons = _excluded_persons(con, root, settings())
     finally:
         con.close()
 
     key = ledger_key(root)
     created = dt.datetime.now(dt.timezone.utc)
     export_id = f"{created.strftime('%Y%m%dT%H%M%S%fZ')}-{audience}-{channel_name}"
+    cap = (settings().get("frequency_cap_per_week") or {}).get(channel_name)
+    capped_persons = _reached_this_week(root, channel_name, created, cap) if cap else set()
     included: list[tuple[str, dict, str]] = []   # person, identifier columns, ledger hash
+    held_back: list[tuple[str, dict, str]] = []  # capped this week: still members, not in this file
     control: list[str] = []
+    excluded = 0
     for person_id, is_control, is_contactable, phone, email, openid in rows:
         if is_control:
             control.append(person_id)
             continue
         if not is_contactable or person_id in blocked_persons:
             continue
+        if person_id in excluded_persons:
+            excluded += 1
+            continue
         identifiers = _identifiers(channel_name, phone, email, openid)
         if identifiers:
-            included.append((person_id, identifiers, _ledger_hash(key, channel_name, identifiers)))
+            entry = (person_id, identifiers, _ledger_hash(key, channel_name, identifiers))
+            (held_back if person_id in capped_persons else included).append(entry)
+    capped = len(held_back)
 
     ledger = open_ledger(root)
     try:
@@ -311,14 +329,18 @@ def export(audience: str, channel_name: str, delta: bool = False, out: Path | No
         kind = "delta" if delta and previous else "full"
         file_rows: list[dict] = []
         exited_rows = 0
+        in_file = {p for p, _, _ in included}
         if kind == "delta":
             before = {r[0] for r in ledger.execute(
                 "select identifier_hash from export_members where export_id = ? and not is_control",
                 [previous[0][0]]).fetchall()}
-            now = {h for _, _, h in included}
+            # a person held back by the cap is still a member: neither entered nor exited
+            now = {h for _, _, h in included} | {h for _, _, h in held_back}
+            in_file = set()
             for person_id, identifiers, digest in included:
                 if digest not in before:
                     file_rows.append({**identifiers, "change": "entered"})
+                    in_file.add(person_id)
             exited = before - now
             exited_rows = len(exited)
             # Who left: their identifiers as exported, where the warehouse still knows them.
@@ -341,6 +363,7 @@ def export(audience: str, channel_name: str, delta: bool = False, out: Path | No
             "format": file_format, "columns": columns, "as_of_date": str(as_of), "run_id": _published_run_id(),
             "created_at": created.isoformat(timespec="seconds"),
             "excluded_by_pending_requests": len(blocked_persons),
+            "excluded_rows": excluded, "capped_rows": capped, "frequency_cap_per_week": cap,
         }
         manifest_path = folder / f"{stem}.manifest.json"
         manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -349,13 +372,59 @@ def export(audience: str, channel_name: str, delta: bool = False, out: Path | No
         ledger.execute("insert into exports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [export_id, audience, channel_name, kind, manifest["rows"], exited_rows, len(control),
                         str(target), digest, file_format, as_of, manifest["run_id"], created.replace(tzinfo=None)])
-        ledger.executemany("insert into export_members values (?, ?, ?, ?)",
-                           [[export_id, p, h, False] for p, _, h in included]
-                           + [[export_id, p, None, True] for p in control])
+        ledger.executemany("insert into export_members values (?, ?, ?, ?, ?)",
+                           [[export_id, p, h, False, p in in_file] for p, _, h in included + held_back]
+                           + [[export_id, p, None, True, False] for p in control])
         ledger.execute("commit")
     finally:
         ledger.close()
     return manifest
+
+
+def _excluded_persons(con: duckdb.DuckDBPyConnection, root: Path, config: dict) -> set[str]:
+    """Persons in no export: those carrying an excluded tag, and those holding an identifier
+    of the exclusion list (`<PORTRAIT_EXPORT_DIR>/<exclusion_file>`: identifier_type,
+    identifier, reason; an unknown type or unparseable value is an error naming the line)."""
+    persons: set[str] = set()
+    tags = list(config.get("exclude_tags") or [])
+    if tags:
+        persons |= {r[0] for r in con.execute(
+            "select distinct person_id from marts.fct_person_tags where tag_code in (select unnest(?))",
+            [tags]).fetchall()}
+    path = root / (config.get("exclusion_file") or "exclusions.csv")
+    if path.exists():
+        wanted = []
+        with open(path, newline="", encoding="utf-8") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    value = canonical((row.get("identifier_type") or "").strip().lower(), row.get("identifier"))
+                except ValueError as exc:
+                    raise ExportFailed(f"{path}, line {number}: {exc}") from None
+                if value is None:
+                    raise ExportFailed(f"{path}, line {number}: {row.get('identifier_type')} value is not valid")
+                wanted.append((row["identifier_type"].strip().lower(), value))
+        if wanted:
+            persons |= {r[0] for r in con.execute(
+                "select person_id from intermediate.int_identity__person_map "
+                "where (identifier_type, identifier_value) in (select unnest($types), unnest($values))",
+                {"types": [t for t, _ in wanted], "values": [v for _, v in wanted]}).fetchall()}
+    return persons
+
+
+def _reached_this_week(root: Path, channel: str, now: dt.datetime, cap: int) -> set[str]:
+    """Persons whose rows were in at least `cap` files of `channel` in the 7 days before now."""
+    if not (root / LEDGER).exists():
+        return set()
+    ledger = open_ledger(root)
+    try:
+        return {r[0] for r in ledger.execute(
+            "select members.person_id from export_members as members "
+            "inner join exports on exports.export_id = members.export_id "
+            "where exports.channel = ? and exports.created_at > ? and members.in_file "
+            "group by members.person_id having count(*) >= ?",
+            [channel, (now - dt.timedelta(days=7)).replace(tzinfo=None), cap]).fetchall()}
+    finally:
+        ledger.close()
 
 
 def _exited_identifiers(channel: str, key: str, exited: set[str]) -> list[dict]:

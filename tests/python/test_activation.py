@@ -252,15 +252,15 @@ def test_ad_platform_hash_conventions_match_known_answers() -> None:
     assert hashing.google_email("jane.doe@example.com") == hashing.meta_email("jane.doe@example.com")
 
 
-@pytest.fixture(scope="module")
-def exporting(tiny_nightly: Nightly, tmp_path_factory: pytest.TempPathFactory):
-    """The tiny warehouse with its own export folder and a copy of its raw privacy requests
-    (an opt-out planted after the build must be honoured at export time)."""
-    root = tmp_path_factory.mktemp("exports")
-    raw = root / "raw"
+@pytest.fixture
+def exporting(tiny_nightly: Nightly, tmp_path: Path):
+    """The tiny warehouse with an export folder of the test's own (its ledger, its
+    frequency cap) and a copy of its raw files (an opt-out planted after the build must be
+    honoured at export time)."""
+    raw = tmp_path / "raw"
     shutil.copytree(tiny_nightly.env["PORTRAIT_RAW_DIR"], raw)
-    env = {**tiny_nightly.env, "PORTRAIT_RAW_DIR": str(raw), "PORTRAIT_EXPORT_DIR": str(root / "exports")}
-    return env, raw, root / "exports"
+    env = {**tiny_nightly.env, "PORTRAIT_RAW_DIR": str(raw), "PORTRAIT_EXPORT_DIR": str(tmp_path / "exports")}
+    return env, raw, tmp_path / "exports"
 
 
 def _export(env: dict, *args: str) -> dict:
@@ -319,8 +319,7 @@ def test_ad_files_carry_each_platforms_hashes_and_tencent_no_email(exporting) ->
     from portrait.activation import hashing
 
     env, _, root = exporting
-    sms = _rows(root / "win_back_high_value" / "sms",
-                _export(env, "win_back_high_value", "--channel", "sms", "--out", str(root / "check")))
+    sms = _rows(root / "check", _export(env, "win_back_high_value", "--channel", "sms", "--out", str(root / "check")))
     phones = {r["phone_e164"][3:] for r in sms}
     for channel, convention in (("ad_meta", hashing.meta_phone), ("ad_google", hashing.google_phone)):
         manifest = _export(env, "win_back_high_value", "--channel", channel)
@@ -364,3 +363,33 @@ def test_a_delta_lists_who_left_since_the_last_export_and_pending_opt_outs_count
                               [delta["export_id"]]).fetchall()[0][0]
     assert counts == {"full": first["rows"], "delta": 0}
     assert members == first["rows"] - 1 + first["control_rows"]
+
+
+def test_the_exclusion_list_excluded_tags_and_the_weekly_cap_apply_to_every_export(exporting) -> None:
+    env, _, root = exporting
+    first = _export(env, "cart_abandoners_sms", "--channel", "sms")
+    folder = root / "cart_abandoners_sms" / "sms"
+    phones = [r["phone_e164"] for r in _rows(folder, first)]
+    (root / "exclusions.csv").write_text(f"identifier_type,identifier,reason\nphone,{phones[0]},staff\n")
+    second = _export(env, "cart_abandoners_sms", "--channel", "sms", "--delta")
+    assert second["excluded_rows"] == 1 and second["exited_rows"] == 1
+    assert [r["phone_e164"] for r in _rows(folder, second)] == [phones[0]]
+    # sms: at most 2 files a week reach a person (a delta reaches only who it lists as
+    # entered); once two full files reached them, the next holds them back, and they stay
+    # members (a delta then shows no false exits)
+    third = _export(env, "cart_abandoners_sms", "--channel", "sms")
+    assert third["rows"] == len(phones) - 1 and third["capped_rows"] == 0
+    fourth = _export(env, "cart_abandoners_sms", "--channel", "sms")
+    assert fourth["capped_rows"] == len(phones) - 1 and fourth["rows"] == 0
+    fifth = _export(env, "cart_abandoners_sms", "--channel", "sms", "--delta")
+    assert (fifth["rows"], fifth["exited_rows"], fifth["capped_rows"]) == (0, 0, len(phones) - 1)
+    # complainers (tag complainer_365d) are in no export
+    with duckdb.connect(env["PORTRAIT_DB"], read_only=True) as con:
+        complainers = {r[0] for r in con.execute(
+            "select '+86' || map.identifier_value from marts.fct_person_tags as tags "
+            "inner join intermediate.int_identity__person_map as map on map.person_id = tags.person_id "
+            "and map.identifier_type = 'phone' where tags.tag_code = 'complainer_365d'").fetchall()}
+    assert not complainers & set(phones)
+    (root / "exclusions.csv").write_text("identifier_type,identifier,reason\npassport,E1,staff\n")
+    result = portrait(["export", "cart_abandoners_sms", "--channel", "email"], env)
+    assert result.returncode == 1 and "exclusions.csv, line 2: unknown identifier type 'passport'" in result.stderr
