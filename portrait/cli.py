@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     code, report = run(options=RunOptions(
         as_of=args.as_of, full_refresh=args.full_refresh, allow_missing=frozenset(args.allow_missing),
         allow_drop=frozenset(args.allow_drop), max_row_drop=args.max_row_drop, force_as_of=args.force_as_of,
-        backfill=args.backfill))
+        backfill=args.backfill, exports=not args.no_exports))
     if args.json:
         print(json.dumps(report.as_dict(), default=str))
     return code
@@ -327,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="build an --as-of date in the future or before the data starts")
     run.add_argument("--backfill", action="store_true",
                      help="publish an --as-of date before the published one (replaces what BI users see)")
+    run.add_argument("--no-exports", action="store_true",
+                     help="do not write the audiences' configured channel exports after publishing")
     run.set_defaults(func=cmd_run)
 
     rotate_key = sub.add_parser(

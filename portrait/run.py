@@ -122,6 +122,8 @@ class RunReport:
     erasure_publication: bool = False
     # During the final swap: which renames are done (a kill there leaves this report).
     swap: dict | None = None
+    # The channel exports written after publishing (export id, rows, exited) or their errors.
+    channel_exports: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -412,6 +414,29 @@ class RunOptions:
     force_as_of: bool = False
     # Publish an --as-of before the published one (replacing what BI users see).
     backfill: bool = False
+    # After publishing, write each audience's configured channel exports (deltas).
+    exports: bool = True
+
+
+def _write_configured_exports() -> list[dict]:
+    """Each audience's delta export to each of its `channels` (docs/activation.md). A failed
+    export is reported and does not undo the publication."""
+    from portrait.activation.audiences import load
+    from portrait.activation.exports import ExportFailed, export
+
+    written = []
+    audiences = load()
+    planned = [(code, channel) for code, audience in sorted(audiences.items()) for channel in audience.channels]
+    _say(f"[6/6] writing {len(planned)} configured channel export(s) (deltas)")
+    for code, channel in planned:
+        try:
+            manifest = export(code, channel, delta=True)
+            written.append({key: manifest[key] for key in ("export_id", "audience", "channel", "kind", "rows",
+                                                            "exited_rows", "control_rows", "capped_rows")})
+        except (ExportFailed, OSError, duckdb.Error) as exc:
+            _say(f"  export of {code} to {channel} failed: {exc}")
+            written.append({"audience": code, "channel": channel, "error": str(exc)})
+    return written
 
 
 def _preflight(files: RunFiles, options: RunOptions, report: RunReport) -> None:
@@ -674,6 +699,11 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                 _remove(files.failed)  # an older failed build may still hold the erased persons
             done(started)
             report.status = "published"
+
+            if options.exports:
+                started = step("exports")
+                report.channel_exports = _write_configured_exports()
+                done(started)
     except Exception as exc:  # noqa: BLE001  (any failure: keep the last good files, report it)
         report.status = "failed"
         report.failed_step = step_name

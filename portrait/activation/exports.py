@@ -138,7 +138,7 @@ def erase_from_exports(root: Path, erased: dict[str, str]) -> list[dict]:
         for export_id, file, person_id in held:
             by_export.setdefault((export_id, erased[person_id]), set()).add(person_id)
             files[export_id] = Path(file)
-        done = []
+        done: list[dict] = []
         for export_id, file in files.items():
             for path in (file, file.with_name(file.name.rsplit(".", 1)[0] + ".manifest.json")):
                 path.unlink(missing_ok=True)
@@ -150,9 +150,30 @@ def erase_from_exports(root: Path, erased: dict[str, str]) -> list[dict]:
                          "file_deleted": True})
         ledger.execute("delete from export_members where person_id in (select unnest(?))", [sorted(erased)])
         ledger.execute("commit")
-        return done
     finally:
         ledger.close()
+    _compact_ledger(root / LEDGER)
+    return done
+
+
+def _compact_ledger(path: Path) -> None:
+    """Rewrite the ledger into a fresh file: deleted rows stay in a DuckDB file's freed blocks
+    until reused, and an erased person's id must not."""
+    fresh = path.with_name(path.name + ".compact")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    previous_umask = os.umask(0o077)
+    try:
+        con.execute(f"attach '{path}' as source_db (read_only)")
+        con.execute(f"attach '{fresh}' as fresh_db")
+        con.execute("copy from database source_db to fresh_db")
+        con.execute("detach fresh_db")
+        con.execute("detach source_db")
+    finally:
+        con.close()
+        os.umask(previous_umask)
+    os.chmod(fresh, 0o600)
+    os.replace(fresh, path)
 
 
 def _pending_requests(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> list[tuple[str, str, str]]:

@@ -69,7 +69,17 @@ def test_a_run_publishes_the_marts_only_with_parquet_exports(nightly: Nightly) -
     assert not list(nightly.private.parent.glob(".portrait.duckdb.work-*"))
     report = json.loads((nightly.private.parent / "runs" / f"{nightly.published_run_id()}.json").read_text())
     assert report["status"] == "published" and report["validation"]["success"]
-    assert [s["step"] for s in report["steps"]] == ["preflight", "copy", "build", "validate", "publish", "swap"]
+    assert [s["step"] for s in report["steps"]] == ["preflight", "copy", "build", "validate", "publish", "swap",
+                                                    "exports"]
+    # after publishing, each audience's configured channels get an export (owner-only)
+    from portrait.activation.audiences import load
+
+    planned = {(code, channel) for code, audience in load().items() for channel in audience.channels}
+    written = {(e["audience"], e["channel"]) for e in report["channel_exports"] if "error" not in e}
+    assert written == planned, [e for e in report["channel_exports"] if "error" in e]
+    exports = Path(nightly.env["PORTRAIT_EXPORT_DIR"])
+    assert len(list(exports.glob("*/*/*.manifest.json"))) >= len(planned)
+    assert exports.stat().st_mode & 0o077 == 0
 
 
 OLD_CLIENT_READ = """
