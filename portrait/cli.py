@@ -183,6 +183,26 @@ def cmd_eval_ltv(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_lookalike(args: argparse.Namespace) -> int:
+    from portrait.evaluate.lookalike import evaluate_lookalike
+    from portrait.evaluate.results import write_result
+
+    result = evaluate_lookalike(paths.warehouse_path(), paths.truth_dir(), seed_size=args.seed_size, n=args.n)
+    if args.out:
+        write_result(Path(args.out), "lookalike", result)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"Lookalike expansion vs the truth ({paths.truth_dir()}), {result['persons']} persons, "
+          f"seeds of {result['seed_size']} expanded to {result['n']}:")
+    print(f"  mean over personas: precision {result['precision_at_n']:.3f}, lift over random "
+          f"{result['lift_over_random']:.2f} (rule baseline {result['baseline_lift']:.2f})")
+    for name, item in result["by_seed"].items():
+        print(f"  {name:<40} precision {item['precision_at_n']:.3f}  lift {item['lift_over_random']:.2f}  "
+              f"baseline {item['baseline_lift']:.2f}")
+    return 0
+
+
 def cmd_eval_clusters(args: argparse.Namespace) -> int:
     from portrait.evaluate.clusters import evaluate_clusters
 
@@ -409,6 +429,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     eval_ltv.add_argument("--json", action="store_true", help="print one JSON object")
     eval_ltv.set_defaults(func=cmd_eval_ltv)
+    eval_lookalike = eval_sub.add_parser(
+        "lookalike", help="lookalike expansion: precision and lift at N for seeds of each latent persona")
+    eval_lookalike.add_argument("--json", action="store_true", help="print one JSON object")
+    eval_lookalike.add_argument("--seed-size", type=int, default=1000, help="persons per seed (default 1000)")
+    eval_lookalike.add_argument("--n", type=int, default=1000, help="persons to expand to (default 1000)")
+    eval_lookalike.add_argument("--out", default=None,
+                                help="also write the result with its commit, scale and settings to this JSON file")
+    eval_lookalike.set_defaults(func=cmd_eval_lookalike)
     eval_clusters = eval_sub.add_parser(
         "clusters", help="personas vs the latent personas (adjusted Rand index, RFM-only baseline)")
     eval_clusters.add_argument("--json", action="store_true", help="print one JSON object")

@@ -90,7 +90,7 @@ SETS = {
     "audit_row_reconciliation": {"is_balanced": [True]},
     "audit_erasures": {"status": ["applied", "not_applicable"]},
     "dim_person": {f"{channel}_not_contactable_reason": ["no_identifier", "opted_out", "not_subscribed"]
-                   for channel in ("sms", "email", "push", "wechat")},
+                   for channel in ("sms", "email", "push", "wechat", "ads")},
 }
 # Schemes whose segment shares are not compared run to run (see the module docstring).
 SHARE_UNCHECKED_SCHEMES = {"persona"}

@@ -422,7 +422,7 @@ def _write_configured_exports() -> list[dict]:
     """Each audience's delta export to each of its `channels` (docs/activation.md). A failed
     export is reported and does not undo the publication."""
     from portrait.activation.audiences import load
-    from portrait.activation.exports import ExportFailed, export
+    from portrait.activation.exports import export
 
     written = []
     audiences = load()
@@ -433,8 +433,8 @@ def _write_configured_exports() -> list[dict]:
             manifest = export(code, channel, delta=True)
             written.append({key: manifest[key] for key in ("export_id", "audience", "channel", "kind", "rows",
                                                             "exited_rows", "control_rows", "capped_rows")})
-        except (ExportFailed, OSError, duckdb.Error) as exc:
-            _say(f"  export of {code} to {channel} failed: {exc}")
+        except Exception as exc:  # noqa: BLE001  (the publication stands; the report names the failure)
+            _say(f"  export of {code} to {channel} failed: {type(exc).__name__}: {exc}")
             written.append({"audience": code, "channel": channel, "error": str(exc)})
     return written
 

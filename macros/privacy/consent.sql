@@ -8,6 +8,7 @@
         'email': {'usable': ['email'], 'opt_out': ['email']},
         'push': {'usable': ['account_id', 'device_id'], 'opt_out': ['account_id', 'device_id']},
         'wechat': {'usable': ['openid'], 'opt_out': ['openid', 'unionid']},
+        'ads': {'usable': ['phone', 'email'], 'opt_out': ['phone', 'email']},
     }) }}
 {%- endmacro %}
 

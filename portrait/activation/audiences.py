@@ -53,7 +53,7 @@ OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "in", "not_in", "between", "is_nul
              "is_false")
 NO_VALUE = ("is_null", "is_not_null", "is_true", "is_false")
 KEYS = {"code", "name_zh", "name_en", "owner", "description", "extends", "include", "exclude", "channels", "cap",
-        "control_share"}
+        "control_share", "lookalike"}
 REQUIRED = ("code", "name_zh", "name_en", "owner", "description")
 CODE_PATTERN = r"[a-z][a-z0-9_]{2,62}"
 
@@ -85,6 +85,12 @@ class Cap:
 
 
 @dataclass(frozen=True)
+class Lookalike:
+    seed: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Audience:
     code: str
     name_zh: str
@@ -98,10 +104,13 @@ class Audience:
     channels: tuple[str, ...] = ()
     cap: Cap | None = None
     control_share: float = 0.0
+    lookalike: Lookalike | None = None
 
     def definition(self) -> str:
         """The definition as text, as `dim_audience` shows it."""
         parts = [f"extends {self.extends}"] if self.extends else []
+        if self.lookalike:
+            parts.append(f"lookalike of {self.lookalike.seed}, the {self.lookalike.size} most similar")
         parts += [f"include {describe(p)}" for p in self.include]
         parts += [f"exclude {describe(p)}" for p in self.exclude]
         if self.cap:
@@ -191,13 +200,24 @@ def _audience(raw: object, source: Path) -> Audience:
         raise AudienceError(code, f"control_share must be a share in [0, 1), not {share!r}", source)
     include = tuple(_predicate(code, p, source) for p in raw.get("include") or ())
     exclude = tuple(_predicate(code, p, source) for p in raw.get("exclude") or ())
-    if not include and not raw.get("extends"):
+    lookalike = None
+    if raw.get("lookalike") is not None:
+        spec = raw["lookalike"]
+        if not isinstance(spec, dict) or not isinstance(spec.get("seed"), str) \
+                or not isinstance(spec.get("size"), int) or spec["size"] < 1 or set(spec) - {"seed", "size"}:
+            raise AudienceError(code, f"lookalike needs seed (an audience code) and size (a positive integer): "
+                                      f"{spec!r}", source)
+        if include or exclude or raw.get("extends") or cap:
+            raise AudienceError(code, "a lookalike audience is the top `size` of its seed's lookalike scores: "
+                                      "it takes no include, exclude, extends or cap", source)
+        lookalike = Lookalike(seed=spec["seed"], size=spec["size"])
+    elif not include and not raw.get("extends"):
         raise AudienceError(code, "needs at least one include predicate or an extends (everyone is not an audience)",
                             source)
     return Audience(code=code, name_zh=str(raw["name_zh"]), name_en=str(raw["name_en"]), owner=str(raw["owner"]),
                     description=" ".join(str(raw["description"]).split()), source=source,
                     extends=raw.get("extends"), include=include, exclude=exclude, channels=channels, cap=cap,
-                    control_share=float(share))
+                    control_share=float(share), lookalike=lookalike)
 
 
 def retired_codes(folder: Path = AUDIENCE_DIR) -> set[str]:
@@ -227,6 +247,13 @@ def load(folder: Path = AUDIENCE_DIR) -> dict[str, Audience]:
                                                    "reused; choose a new one", path)
             audiences[audience.code] = audience
     for audience in audiences.values():
+        if audience.lookalike:
+            seed = audiences.get(audience.lookalike.seed)
+            if seed is None:
+                raise AudienceError(audience.code, f"lookalike of unknown audience {audience.lookalike.seed!r}",
+                                    audience.source)
+            if seed.lookalike:
+                raise AudienceError(audience.code, f"the seed {seed.code} is itself a lookalike", audience.source)
         seen = [audience.code]
         base = audience.extends
         while base is not None:
@@ -329,6 +356,10 @@ def _predicate_sql(predicate: Predicate, catalog: Catalog, schema: str) -> str:
 def compile_sql(code: str, audiences: dict[str, Audience], catalog: Catalog, schema: str = "marts") -> str:
     """The members of audience `code` as SQL (one column, `person_id`), over `schema`."""
     audience = audiences[code]
+    if audience.lookalike:
+        return "\n".join([f"-- audience {code}: {audience.name_en}", "select scores.person_id",
+                           f"from {schema}.fct_lookalike_scores as scores",
+                           f"where scores.audience_code = {_literal(code)} and scores.rank <= {audience.lookalike.size}"])
     uses_metrics = any(p.kind == "column" and catalog.columns[p.name][0] == "metrics"
                        for p in (*audience.include, *audience.exclude)) \
         or (audience.cap is not None and catalog.columns[audience.cap.order_by][0] == "metrics")
@@ -370,6 +401,8 @@ def members_sql(audiences: dict[str, Audience], catalog: Catalog, schema: str = 
     `is_control`, one query (a union of each audience's compiled SQL)."""
     parts = []
     for code in sorted(audiences):
+        if audiences[code].lookalike:
+            continue  # its members come from the lookalike scores (int_lookalike__scores)
         share = audiences[code].control_share
         parts.append(f"select {_literal(code)} as audience_code, members.person_id, "
                      f"{control_sql(_literal(code), 'members.person_id', repr(share))} as is_control\n"
@@ -377,5 +410,5 @@ def members_sql(audiences: dict[str, Audience], catalog: Catalog, schema: str = 
     return "\nunion all\n".join(parts)
 
 
-__all__ = ["Audience", "AudienceError", "Catalog", "Predicate", "load", "validate", "catalog_from", "compile_sql",
+__all__ = ["Audience", "AudienceError", "Lookalike", "Catalog", "Predicate", "load", "validate", "catalog_from", "compile_sql",
            "members_sql", "control_sql", "is_control", "retired_codes", "AUDIENCE_DIR"]

@@ -65,9 +65,9 @@ CHANNELS = {
     "sms": Channel("sms", ("sms",), ("phone_e164",)),
     "email": Channel("email", ("email",), ("email",)),
     "wechat": Channel("wechat", ("wechat",), ("openid",)),
-    "ad_meta": Channel("ad_meta", ("sms", "email"), ("phone_sha256", "email_sha256")),
-    "ad_google": Channel("ad_google", ("sms", "email"), ("phone_sha256", "email_sha256")),
-    "ad_tencent": Channel("ad_tencent", ("sms",), ("phone_md5",)),
+    "ad_meta": Channel("ad_meta", ("ads",), ("phone_sha256", "email_sha256")),
+    "ad_google": Channel("ad_google", ("ads",), ("phone_sha256", "email_sha256")),
+    "ad_tencent": Channel("ad_tencent", ("ads",), ("phone_md5",)),
 }
 # Which channels an opt-out of an identifier type blocks (mirrors consent_channels() in
 # macros/privacy/consent.sql; ads follow the contact point).
@@ -211,7 +211,7 @@ def _members_sql(audience: str, channel: Channel) -> str:
     joins = "\n".join(
         f"left join intermediate.int_privacy__consent as consent_{c} "
         f"on consent_{c}.person_id = members.person_id and consent_{c}.channel = '{c}'"
-        for c in ("sms", "email", "wechat"))
+        for c in ("sms", "email", "wechat", "ads"))
     return f"""
         with members as (
             select person_id, is_control from marts.fct_audience_members where audience_code = $audience

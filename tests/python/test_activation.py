@@ -71,6 +71,18 @@ def test_a_malformed_audience_file_fails_naming_the_audience_and_the_problem(
         assert problem in str(raised.value), str(raised.value)
 
 
+@pytest.mark.parametrize("extra, problem", [
+    ("    lookalike: {seed: nowhere, size: 10}\n", "lookalike of unknown audience 'nowhere'"),
+    ("    lookalike: {seed: base_one, size: 10}\n    include:\n      - {tag: buyer}\n",
+     "takes no include, exclude, extends or cap"),
+    ("    lookalike: {seed: base_one}\n", "lookalike needs seed"),
+])
+def test_a_malformed_lookalike_fails_the_compile(tmp_path: Path, extra: str, problem: str) -> None:
+    write(tmp_path, "audiences:\n" + one("base_one") + one("look_one", extra))
+    with pytest.raises(AudienceError, match=problem):
+        load(tmp_path)
+
+
 @pytest.mark.parametrize("predicate, problem", [
     ("{column: churn_probabilty, op: '>', value: 0.5}", "unknown column 'churn_probabilty'"),
     ("{tag: no_such_tag}", "unknown tag 'no_such_tag'"),
@@ -393,3 +405,30 @@ def test_the_exclusion_list_excluded_tags_and_the_weekly_cap_apply_to_every_expo
     (root / "exclusions.csv").write_text("identifier_type,identifier,reason\npassport,E1,staff\n")
     result = portrait(["export", "cart_abandoners_sms", "--channel", "email"], env)
     assert result.returncode == 1 and "exclusions.csv, line 2: unknown identifier type 'passport'" in result.stderr
+
+
+def test_a_lookalike_audience_is_the_top_of_its_scores_outside_its_seed(published) -> None:
+    audiences = load(AUDIENCE_DIR)
+    lookalikes = [a for a in audiences.values() if a.lookalike]
+    assert lookalikes
+    for audience in lookalikes:
+        seed = {r[0] for r in published.execute(
+            "select person_id from marts.fct_audience_members where audience_code = ?",
+            [audience.lookalike.seed]).fetchall()}
+        scored = published.execute(
+            "select person_id, score, rank, is_member from marts.fct_lookalike_scores where audience_code = ? "
+            "order by rank", [audience.code]).fetchall()
+        members = {r[0] for r in published.execute(
+            "select person_id from marts.fct_audience_members where audience_code = ?", [audience.code]).fetchall()}
+        assert seed and not seed & {r[0] for r in scored}  # every person outside the seed, none in it
+        assert len(scored) == published.execute("select count(*) from marts.dim_person").fetchall()[0][0] - len(seed)
+        assert [r[2] for r in scored] == list(range(1, len(scored) + 1))
+        assert all(a[1] >= b[1] for a, b in zip(scored, scored[1:]))  # ranked by score
+        assert members == {r[0] for r in scored[:audience.lookalike.size]} == {r[0] for r in scored if r[3]}
+
+
+def test_the_lookalike_figures_in_the_docs_come_from_the_committed_result() -> None:
+    from portrait.activation.lookalike_docs import DOC, render_into
+
+    text = DOC.read_text()
+    assert render_into(text) == text, "run `python -m portrait.activation.lookalike_docs`"

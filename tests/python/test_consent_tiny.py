@@ -6,10 +6,10 @@ import pytest
 
 from warehouse_fixtures import Warehouse
 
-CHANNELS = ("sms", "email", "push", "wechat")
+CHANNELS = ("sms", "email", "push", "wechat", "ads")
 # The identifier types that can carry each channel (macro `consent_channels`).
 USABLE_COUNTS = {"sms": "phone_count", "email": "email_count", "push": "account_id_count + device_id_count",
-                 "wechat": "openid_count"}
+                 "wechat": "openid_count", "ads": "phone_count + email_count"}
 
 
 @pytest.fixture(scope="module")

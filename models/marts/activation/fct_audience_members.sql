@@ -2,11 +2,31 @@
 {# The current members of every audience (audiences as code, docs/activation.md), one row
    per audience and person, with the sticky control draw: control members are held out of
    every export. Computed by the Python model `int_audience__members` from the audiences'
-   compiled SQL; published here with a contract. #}
+   compiled SQL, and for lookalike audiences by `int_lookalike__scores` (the top `size`);
+   published here with a contract. #}
 with
 
+rule_members as (
+    select
+        audience_code,
+        person_id,
+        is_control
+    from {{ ref('int_audience__members') }}
+),
+
+lookalike_members as (
+    select
+        audience_code,
+        person_id,
+        is_control
+    from {{ ref('int_lookalike__scores') }}
+    where is_member
+),
+
 members as (
-    select * from {{ ref('int_audience__members') }}
+    select * from rule_members
+    union all
+    select * from lookalike_members
 ),
 
 as_of as (
