@@ -430,5 +430,13 @@ def test_a_lookalike_audience_is_the_top_of_its_scores_outside_its_seed(publishe
 def test_the_lookalike_figures_in_the_docs_come_from_the_committed_result() -> None:
     from portrait.activation.lookalike_docs import DOC, render_into
 
+    from portrait.activation.lookalike_docs import RESULT
+    from portrait.evaluate.results import generator_fingerprint
+
     text = DOC.read_text()
     assert render_into(text) == text, "run `python -m portrait.activation.lookalike_docs`"
+    document = json.loads(RESULT.read_text())
+    assert document["scale"] == "small" and document["generator_fingerprint"] == generator_fingerprint(), \
+        "the committed figure was computed with another generator: rerun `portrait eval lookalike --out ...` on small"
+    result = document["result"]
+    assert result["lift_over_random"] >= 3 and result["lift_over_random"] > result["baseline_lift"]
