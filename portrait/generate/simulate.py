@@ -397,7 +397,7 @@ def simulate_chunk(world: World, chunk: int) -> ChunkData:
     tables["shop_accounts"] = make_accounts(rng, P)
     tables["service_tickets"] = make_tickets(rng, P, order_meta, serial0)
     tables["survey_responses"] = make_survey(rng, P, serial0)
-    tables["privacy_requests"] = make_privacy(rng, P, M, cl, mini_first, serial0)
+    tables["privacy_requests"] = make_privacy(rng, P, M, cl, mini_first, serial0, world.scale.erasure_requests)
 
     shared = np.flatnonzero(cl.shared)
     shared_nodes = np.unique(np.concatenate([
@@ -1011,10 +1011,13 @@ def make_survey(rng, P: Persons, serial0: int) -> dict:
     }
 
 
-def make_privacy(rng, P: Persons, M: Membership, cl: Clients, mini_first, serial0: int) -> dict:
+def make_privacy(rng, P: Persons, M: Membership, cl: Clients, mini_first, serial0: int,
+                 erasures: bool = True) -> dict:
     who = np.flatnonzero(rng.random(P.n) < 0.012)
     m = len(who)
     rtype = choice_p(rng, m, [0.62, 0.28, 0.10])
+    if not erasures:  # the same draws, the erasures turned into opt-outs (config.Scale)
+        rtype = np.where(rtype == V.REQUEST_TYPE.code("erasure"), V.REQUEST_TYPE.code("marketing_opt_out"), rtype)
     lo = np.maximum(P.start[who], 0.0) + 30
     t = lo + rng.random(m) * np.maximum(C.AS_OF_DAY + 30 - lo, 1.0)
     # which identifier the person quotes

@@ -522,3 +522,13 @@ def test_campaign_uplift_realised_agrees_with_expected_small():
     z = ((rt - rc) - (et - ec))[big] / np.sqrt(var[big])
     assert 0.6 <= float(np.mean(z ** 2)) <= 1.6, float(np.mean(z ** 2))
     assert float(np.max(np.abs(z))) < 4.5
+
+
+def test_tiny_makes_no_erasure_requests(tiny_dataset: Path):
+    """Builds of tiny are compared row for row (incremental vs full, bench nights), which
+    needs no erasure pass; erasure is tested with planted requests."""
+    import duckdb
+
+    kinds = dict(duckdb.sql(f"select request_type, count(*) from read_parquet("
+                            f"'{tiny_dataset / 'raw' / 'privacy_requests'}/*.parquet') group by 1").fetchall())
+    assert "erasure" not in kinds and kinds.get("marketing_opt_out", 0) > 0
