@@ -180,7 +180,7 @@ def test_published_members_equal_hand_written_sql(published: duckdb.DuckDBPyConn
 
 def test_dim_audience_counts_members_control_and_reach(published: duckdb.DuckDBPyConnection) -> None:
     rows = published.execute("""
-        select a.audience_code, a.members, a.control_members, a.contactable_sms,
+        select a.audience_code, a.members, a.control_members, a.contactable_sms_members,
                count(m.person_id), count(case when m.is_control then 1 end),
                count(case when not m.is_control and p.is_contactable_sms then 1 end)
         from marts.dim_audience as a

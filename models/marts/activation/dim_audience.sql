@@ -24,10 +24,16 @@ member_counts as (
         members.audience_code,
         count(*) as members,
         count(case when members.is_control then 1 end) as control_members,
-        count(case when not members.is_control and persons.is_contactable_sms then 1 end) as contactable_sms,
-        count(case when not members.is_control and persons.is_contactable_email then 1 end) as contactable_email,
-        count(case when not members.is_control and persons.is_contactable_wechat then 1 end) as contactable_wechat,
-        count(case when not members.is_control and persons.is_contactable_push then 1 end) as contactable_push
+        count(case when not members.is_control and persons.is_contactable_sms then 1 end)
+            as contactable_sms_members,
+        count(case when not members.is_control and persons.is_contactable_email then 1 end)
+            as contactable_email_members,
+        count(case when not members.is_control and persons.is_contactable_wechat then 1 end)
+            as contactable_wechat_members,
+        count(case when not members.is_control and persons.is_contactable_push then 1 end)
+            as contactable_push_members,
+        count(case when not members.is_control and persons.is_contactable_ads then 1 end)
+            as contactable_ads_members
     from members
     inner join persons
         on members.person_id = persons.person_id
@@ -56,10 +62,16 @@ final as (
         cast(definitions.control_share as double) as control_share,
         cast(coalesce(member_counts.members, 0) as {{ dbt.type_bigint() }}) as members,
         cast(coalesce(member_counts.control_members, 0) as {{ dbt.type_bigint() }}) as control_members,
-        cast(coalesce(member_counts.contactable_sms, 0) as {{ dbt.type_bigint() }}) as contactable_sms,
-        cast(coalesce(member_counts.contactable_email, 0) as {{ dbt.type_bigint() }}) as contactable_email,
-        cast(coalesce(member_counts.contactable_wechat, 0) as {{ dbt.type_bigint() }}) as contactable_wechat,
-        cast(coalesce(member_counts.contactable_push, 0) as {{ dbt.type_bigint() }}) as contactable_push,
+        cast(coalesce(member_counts.contactable_sms_members, 0) as {{ dbt.type_bigint() }})
+            as contactable_sms_members,
+        cast(coalesce(member_counts.contactable_email_members, 0) as {{ dbt.type_bigint() }})
+            as contactable_email_members,
+        cast(coalesce(member_counts.contactable_wechat_members, 0) as {{ dbt.type_bigint() }})
+            as contactable_wechat_members,
+        cast(coalesce(member_counts.contactable_push_members, 0) as {{ dbt.type_bigint() }})
+            as contactable_push_members,
+        cast(coalesce(member_counts.contactable_ads_members, 0) as {{ dbt.type_bigint() }})
+            as contactable_ads_members,
         last_changes.last_change_date,
         cast(definitions.compiled_sql as {{ dbt.type_string() }}) as compiled_sql
     from definitions
