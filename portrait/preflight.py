@@ -144,21 +144,11 @@ def previous_raw_rows(db: Path, published: bool = True) -> dict[str, int] | None
     """Raw rows per raw table at the last publication (`audit_row_reconciliation` of the
     published file, or of the private warehouse with `published=False`), or None when
     there is no readable file."""
-    from portrait.publish import MARTS_SCHEMA, published_schema
+    from portrait.publish import read_publication
 
-    if not db.exists():
-        return None
-    try:
-        con = duckdb.connect()
-        try:
-            con.execute(f"attach '{db}' as prev (read_only)")
-            schema = published_schema(con, "prev") if published else MARTS_SCHEMA
-            return dict(con.execute(
-                f"select source_table, raw_rows from prev.{schema}.audit_row_reconciliation").fetchall())
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
+    rows = read_publication(db, "select source_table, raw_rows from pub.{schema}.audit_row_reconciliation",
+                            published)
+    return None if rows is None else dict(rows)
 
 
 @dataclass
@@ -253,20 +243,10 @@ def data_dates(private: Path) -> tuple[dt.date | None, dt.date | None]:
 
 
 def previous_as_of(publish_db: Path) -> dt.date | None:
-    from portrait.publish import PUBLICATION_TABLE, published_schema
+    from portrait.publish import PUBLICATION_TABLE, read_publication
 
-    if not publish_db.exists():
-        return None
-    try:
-        con = duckdb.connect()
-        try:
-            con.execute(f"attach '{publish_db}' as prev (read_only)")
-            schema = published_schema(con, "prev")
-            return con.execute(f"select max(as_of_date) from prev.{schema}.{PUBLICATION_TABLE}").fetchall()[0][0]
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
+    rows = read_publication(publish_db, f"select max(as_of_date) from pub.{{schema}}.{PUBLICATION_TABLE}")
+    return rows[0][0] if rows else None
 
 
 def check_as_of(as_of: dt.date, first_date: dt.date | None, published_as_of: dt.date | None,

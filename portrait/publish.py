@@ -72,6 +72,24 @@ def published_schema(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
     return MARTS_SCHEMA if found else "main"
 
 
+def read_publication(db: Path, sql: str, published: bool = True) -> list[tuple] | None:
+    """Rows of `sql` run on a read-only attach of `db` as `pub`, with `{schema}` the schema
+    holding its marts (`published_schema`; `marts` for a private warehouse when `published`
+    is false); None when the file is missing or unreadable."""
+    if not db.exists():
+        return None
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach {literal(str(db))} as pub (read_only)")
+            schema = published_schema(con, "pub") if published else MARTS_SCHEMA
+            return con.execute(sql.format(schema=schema)).fetchall()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+
+
 def _copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Carry the dbt descriptions (persisted as DuckDB comments) onto the published table."""
     row = con.execute(
@@ -368,4 +386,4 @@ def switch_exports(root: Path, version_dir: Path, keep_previous: bool = True) ->
             shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["write_publication", "write_redacted_publication", "erased_keys", "rows_of_erased", "published_schema", "switch_exports", "exports_root", "STORAGE_VERSION", "MINIMUM_CLIENT"]
+__all__ = ["write_publication", "write_redacted_publication", "read_publication", "erased_keys", "rows_of_erased", "published_schema", "switch_exports", "exports_root", "STORAGE_VERSION", "MINIMUM_CLIENT"]

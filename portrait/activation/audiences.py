@@ -286,6 +286,15 @@ def catalog_from(con, schema: str = "marts") -> Catalog:
     return catalog
 
 
+def load_checked(con, folder: Path = AUDIENCE_DIR) -> tuple[dict[str, Audience], Catalog]:
+    """The audiences of `folder` and the catalogue of the warehouse `con` connects to, the
+    audiences checked against it (what the dbt models and the CLI start from)."""
+    audiences = load(folder)
+    catalog = catalog_from(con)
+    validate(audiences, catalog)
+    return audiences, catalog
+
+
 def validate(audiences: dict[str, Audience], catalog: Catalog) -> None:
     """Every name an audience uses exists in `catalog`; raises AudienceError otherwise."""
     for audience in audiences.values():
@@ -411,4 +420,4 @@ def members_sql(audiences: dict[str, Audience], catalog: Catalog, schema: str = 
 
 
 __all__ = ["Audience", "AudienceError", "Lookalike", "Catalog", "Predicate", "load", "validate", "catalog_from", "compile_sql",
-           "members_sql", "control_sql", "is_control", "retired_codes", "AUDIENCE_DIR"]
+           "members_sql", "control_sql", "is_control", "retired_codes", "load_checked", "AUDIENCE_DIR"]

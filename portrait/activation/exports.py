@@ -495,21 +495,10 @@ def _write_rows(target: Path, columns: list[str], rows: list[dict], file_format:
 
 
 def _published_run_id() -> str | None:
-    from portrait.publish import PUBLICATION_TABLE, published_schema
+    from portrait.publish import PUBLICATION_TABLE, read_publication
 
-    publication = paths.publish_path()
-    if not publication.exists():
-        return None
-    try:
-        con = duckdb.connect()
-        try:
-            con.execute(f"attach '{publication}' as pub (read_only)")
-            schema = published_schema(con, "pub")
-            return con.execute(f"select max(run_id) from pub.{schema}.{PUBLICATION_TABLE}").fetchall()[0][0]
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
+    rows = read_publication(paths.publish_path(), f"select max(run_id) from pub.{{schema}}.{PUBLICATION_TABLE}")
+    return rows[0][0] if rows else None
 
 
 __all__ = ["export", "erase_from_exports", "ExportFailed", "CHANNELS", "open_ledger", "ledger_key"]

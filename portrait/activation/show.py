@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from portrait.activation.audiences import AudienceError, catalog_from, compile_sql, load, validate
+from portrait.activation.audiences import AudienceError, compile_sql, load, load_checked
 
 CHANNEL_COLUMNS = ("sms", "email", "wechat", "push")
 
@@ -62,8 +62,7 @@ def show(db: Path, code: str) -> dict:
         raise SystemExit(f"portrait: no audience {code!r}; `portrait audience list` shows them")
     audience = audiences[code]
     with _connect(db) as con:
-        catalog = catalog_from(con)
-        validate({code: audience, **{k: v for k, v in audiences.items() if k != code}}, catalog)
+        audiences, catalog = load_checked(con)
         sql = compile_sql(code, audiences, catalog)
         contactable = ", ".join(f"count(case when person.is_contactable_{c} then 1 end) as {c}"
                                 for c in CHANNEL_COLUMNS)

@@ -6,7 +6,7 @@ from portrait.imports import serial_imports
 
 with serial_imports():
     import pandas as pd
-    from portrait.activation.audiences import catalog_from, compile_sql, load, validate
+    from portrait.activation.audiences import compile_sql, load_checked
 
 
 def model(dbt, session):
@@ -18,9 +18,7 @@ def model(dbt, session):
     dbt.ref("fct_person_tags")
     dbt.ref("dim_tag")
     dbt.ref("agg_segment_summary")
-    audiences = load()
-    catalog = catalog_from(session)
-    validate(audiences, catalog)
+    audiences, catalog = load_checked(session)
     rows = [{
         "audience_code": a.code, "name_zh": a.name_zh, "name_en": a.name_en, "owner": a.owner,
         "description": a.description, "extends_audience": a.extends, "definition": a.definition(),

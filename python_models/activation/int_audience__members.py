@@ -6,7 +6,7 @@ compiled to SQL over them and run here, with each member's sticky control draw."
 from portrait.imports import serial_imports
 
 with serial_imports():
-    from portrait.activation.audiences import catalog_from, load, members_sql, validate
+    from portrait.activation.audiences import load_checked, members_sql
 
 
 def model(dbt, session):
@@ -18,7 +18,5 @@ def model(dbt, session):
     dbt.ref("fct_person_tags")
     dbt.ref("dim_tag")
     dbt.ref("agg_segment_summary")
-    audiences = load()
-    catalog = catalog_from(session)
-    validate(audiences, catalog)
+    audiences, catalog = load_checked(session)
     return session.sql(members_sql(audiences, catalog))
