@@ -285,7 +285,7 @@ def bad_values(baseline: Path, tmp_path_factory: pytest.TempPathFactory):
     held.write_text(f"phone_e164\n+86{planted.phone}\n")
     ledger.execute("insert into exports values ('EXP-EARLIER', 'vip_care', 'sms', 'full', 1, 0, 0, ?, 'x', 'csv', "
                    "date '2026-06-29', null, timestamp '2026-06-29 12:00:00')", [str(held)])
-    ledger.execute("insert into export_members values ('EXP-EARLIER', ?, 'h', false)", [person_id])
+    ledger.execute("insert into export_members values ('EXP-EARLIER', ?, 'h', false, true)", [person_id])
     ledger.close()
     result, report = night.run()
     return night, planted, result, report, reconciliation_before
