@@ -28,7 +28,9 @@ def score(features: pd.DataFrame, seed: set[str], random_state: int = 0) -> pd.D
     """`person_id`, `score`, `rank` for every person of `features` outside `seed`."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    frame = features.reset_index(drop=True)
+    # a canonical row order: the folds and the fit must not depend on how the rows arrived
+    # (an incremental night and a full build hand them over in different orders)
+    frame = features.sort_values("person_id", kind="mergesort").reset_index(drop=True)
     X = frame[list(FEATURES)].astype("float64").to_numpy()
     positive = frame["person_id"].isin(seed).to_numpy()
     unlabelled = np.flatnonzero(~positive)
