@@ -31,7 +31,12 @@ def score(features: pd.DataFrame, seed: set[str], random_state: int = 0) -> pd.D
     # a canonical row order: the folds and the fit must not depend on how the rows arrived
     # (an incremental night and a full build hand them over in different orders)
     frame = features.sort_values("person_id", kind="mergesort").reset_index(drop=True)
-    X = frame[list(FEATURES)].astype("float64").to_numpy()
+    # features with fewer than two distinct values carry nothing (e.g. every behaviour
+    # feature on a night the tracking export is missing) and break the binning: left out
+    columns = [c for c in FEATURES if frame[c].nunique(dropna=True) >= 2]
+    if not columns:
+        raise ValueError("no feature varies across persons: nothing to tell the seed from the population")
+    X = frame[columns].astype("float64").to_numpy()
     positive = frame["person_id"].isin(seed).to_numpy()
     unlabelled = np.flatnonzero(~positive)
     if positive.sum() < 5 or len(unlabelled) < FOLDS:

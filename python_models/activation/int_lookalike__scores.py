@@ -23,8 +23,11 @@ def model(dbt, session):
         seed = set(members.loc[members["audience_code"] == audience.lookalike.seed, "person_id"])
         if len(seed) < 5:
             continue  # too small a seed to learn from: the audience is empty (dim_audience says 0)
-        with fit_threads():
-            scored = score(features, seed)
+        try:
+            with fit_threads():
+                scored = score(features, seed)
+        except ValueError:
+            continue  # nothing to learn from (no varying feature): the audience is empty tonight
         scored.insert(0, "audience_code", code)
         scored["is_member"] = scored["rank"] <= audience.lookalike.size
         scored["is_control"] = [bool(m) and is_control(code, p, audience.control_share)
