@@ -256,7 +256,7 @@ def plant_bad_values(night: Nightly, baseline_db: Path) -> Planted:
                  "requested_at": "2026-06-29 10:00:00"} for rid, (kind, value, _) in ERASURE_REQUESTS.items()]
     requests.append({"request_id": VALID_ERASURE, "identifier_type": "phone", "identifier": f"+86 {phone}",
                      "request_type": "erasure", "requested_at": "2026-06-29 10:00:00"})
-    requests.append({"request_id": NOBODY_ERASURE, "identifier_type": "phone", "identifier": "19999999999",
+    requests.append({"request_id": NOBODY_ERASURE, "identifier_type": "phone", "identifier": "13698765432",
                      "request_type": "erasure", "requested_at": "2026-06-29 10:00:00"})
     pq.write_table(_text_table(requests, RAW_CONTRACT["privacy_requests"]), raw / "privacy_requests" / "planted.parquet")
     (raw / "shop_orders" / "orders_2026-06.csv").write_text("order_id,total_amount\nX1,12.50\n")
