@@ -124,7 +124,7 @@ CASES: list[Case] = [
          "fix the request's type and deliver it again",
          "test_bad_input.py::test_erasures_that_cannot_be_applied_are_answered_and_hold_back_nothing"),
     Case("erasure_unknown_identifier", "an erasure for a valid identifier nobody has", "accepted",
-         "`applied`, 0 rows removed (a later delivery of it is suppressed)", "-",
+         "`applied`: no one's rows removed but the request's own (a later delivery of it is suppressed)", "-",
          "test_bad_input.py::test_erasures_that_cannot_be_applied_are_answered_and_hold_back_nothing"),
     Case("mart_drop", "a mart has fewer rows than at the last publication by more than the share, at any size",
          "fails", "`FAILED <mart>: row count at least N (25% below the M published last ...)`; rows of persons "
