@@ -17,16 +17,17 @@ import hashlib
 COUNTRY_CODE = "86"
 
 
-def e164(phone: str) -> str:
-    return f"+{COUNTRY_CODE}{phone}"
+def e164(phone: str, country_code: str = COUNTRY_CODE) -> str:
+    """`phone` is the national number (the warehouse holds 11-digit mainland mobiles)."""
+    return f"+{country_code}{phone}"
 
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def meta_phone(phone: str) -> str:
-    return sha256_hex(f"{COUNTRY_CODE}{phone}")
+def meta_phone(phone: str, country_code: str = COUNTRY_CODE) -> str:
+    return sha256_hex(f"{country_code}{phone}")
 
 
 def meta_email(email: str) -> str:
@@ -40,8 +41,8 @@ def google_email_normalised(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def google_phone(phone: str) -> str:
-    return sha256_hex(e164(phone))
+def google_phone(phone: str, country_code: str = COUNTRY_CODE) -> str:
+    return sha256_hex(e164(phone, country_code))
 
 
 def google_email(email: str) -> str:

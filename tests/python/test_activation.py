@@ -244,24 +244,34 @@ def test_published_trigger_firings_respect_their_cool_downs(published: duckdb.Du
 
 
 # ----------------------------------------------------------------------------- exports
-# Known answers computed with coreutils' sha256sum and md5sum (not with this code): the
-# platforms' conventions applied by hand to the canonical forms 13912341111 and
-# ' Jane.Doe@Gmail.com ' / 'jane.doe@example.com'.
-def test_ad_platform_hash_conventions_match_known_answers() -> None:
+# Known answers typed from the platforms' published examples, never recomputed with this code.
+# Meta: "Customer Information Parameters" (Conversions API), the `em` and `ph` examples.
+# Google publishes its normalisation (E.164 with `+`; dots before @gmail.com removed) but no
+# hash output: its e-mail rule is checked through the normalised address, whose SHA-256 is
+# TikTok Ads' published example ("List of supported IDs and formats for a customer file").
+# Tencent publishes the rule (MD5 of the 11-digit mobile, lowercase hex) without a worked
+# example: the digest is checked against RFC 1321's test suite and the input rule by hand.
+def test_ad_platform_hash_conventions_match_published_examples() -> None:
     from portrait.activation import hashing
 
+    # Meta: "(650)555-1212" normalised to 16505551212; "John_Smith@gmail.com" to john_smith@gmail.com
+    assert hashing.meta_phone("6505551212", country_code="1") == \
+        "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176"
+    assert hashing.meta_email(" John_Smith@gmail.com ") == \
+        "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"
+    # Google: the documented forms (the Google Ads API team's examples: +12125650000)
+    assert hashing.e164("2125650000", country_code="1") == "+12125650000"
     assert hashing.e164("13912341111") == "+8613912341111"
-    assert hashing.meta_phone("13912341111") == "008aec973682995b4ca4a2b49abad6541e1993e307c9d3e777177f893d6ad58a"
-    assert hashing.google_phone("13912341111") == "24b145ef51c091fb2fe32c4ddff47bc41b7030499e3d48780b5b847b18c25ba9"
-    assert hashing.tencent_phone("13912341111") == "3b50af647e0a8acbed33d242a6d03c10"
-    assert hashing.meta_email(" Jane.Doe@Example.com ") == \
-        "86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d"
-    # Google: dots before @gmail.com go; Meta keeps them
+    assert hashing.google_email_normalised(" Jane.Doe@Gmail.com ") == "janedoe@gmail.com"
     assert hashing.google_email(" Jane.Doe@Gmail.com ") == \
         "d6117306485ed0e50afab3ac871e98f81699151f30281527d63ff5f233656c69"
-    assert hashing.meta_email("jane.doe@gmail.com") == \
-        "831f6494ad6be4fcb3a724c3d5fef22d3ceffa3c62ef3a7984e45a0ea177f982"
-    assert hashing.google_email("jane.doe@example.com") == hashing.meta_email("jane.doe@example.com")
+    assert hashing.google_email_normalised("Jane.Doe@example.com") == "jane.doe@example.com"  # only Gmail loses dots
+    assert hashing.google_phone("2125650000", country_code="1") == hashing.sha256_hex("+12125650000")
+    # FIPS 180-2's "abc" vector: the SHA-256 under every platform's hash is the standard one
+    assert hashing.sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    # Tencent: MD5 (RFC 1321's digits vector), of the 11-digit mobile with no country code
+    assert hashing.hashlib.md5(("1234567890" * 8).encode()).hexdigest() == "57edf4a22be3c955ac49da2e2107b67a"
+    assert hashing.tencent_phone("13912341111") == hashing.hashlib.md5(b"13912341111").hexdigest()
 
 
 @pytest.fixture
