@@ -34,6 +34,7 @@ import duckdb
 from portrait import paths
 
 ROTATE_ENV = "PORTRAIT_ROTATE_HASH_KEY"
+PREVIOUS_KEY_ENV = "PORTRAIT_PREVIOUS_HASH_KEY"  # set by rotate-key for its own run only
 RECORD_SCHEMA = "privacy"
 RECORD_TABLE = "privacy_hash_key_id"
 MIN_KEY_LENGTH = 16  # macros/identity/normalise.sql `hash_key` refuses shorter keys
@@ -206,10 +207,14 @@ def rotate(new_key_env: str | None = None, as_of: dt.date | None = None, run=Non
         _replace_private(key_file, new_key + "\n")
         _say(f"the new key is in {key_file}")
 
-    saved = {name: os.environ.get(name) for name in ("PORTRAIT_HASH_KEY", ROTATE_ENV)}
+    saved = {name: os.environ.get(name) for name in ("PORTRAIT_HASH_KEY", ROTATE_ENV, PREVIOUS_KEY_ENV)}
     if from_env:
         os.environ["PORTRAIT_HASH_KEY"] = new_key
     os.environ[ROTATE_ENV] = new_id
+    if old_key is not None:
+        # the run's histories keyed by person id (audience membership, the export ledger)
+        # map each old id to the new one (int_identity__former_person_ids)
+        os.environ[PREVIOUS_KEY_ENV] = old_key
     code, report = 1, None
     try:
         _say("running `portrait run --full-refresh` under the new key (every erasure is re-applied)")

@@ -630,6 +630,12 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                 if deleted:
                     _say(f"erasure: deleted {len(report.erasure['export_files_deleted'])} channel export file(s) "
                          "that held erased persons")
+            # The export ledger is keyed by person id too: a merge moves its rows to the survivor.
+            from portrait.activation.exports import follow_merges
+
+            merged = follow_merges(paths.export_dir(), files.work)
+            if merged:
+                _say(f"exports: {merged} ledger row(s) of merged person ids now count for the surviving person")
             report.as_of_date = _as_of_date(files.work) or report.as_of_date
             done(started)
 

@@ -164,16 +164,26 @@
 
 {#- `identifier_hash` for an identifier whose type is itself a column: the same bytes
     are hashed, so both give one hash for one (type, value). -#}
-{% macro identifier_hash_of_type(type_expression, canonical_expression) -%}
-    {{ return(adapter.dispatch('identifier_hash', 'portrait')(type_expression, canonical_expression)) }}
+{% macro identifier_hash_of_type(type_expression, canonical_expression, key=none) -%}
+    {{ return(adapter.dispatch('identifier_hash', 'portrait')(type_expression, canonical_expression, key)) }}
 {%- endmacro %}
-{% macro default__identifier_hash(type_expression, canonical_expression) -%}
+{#- `key`: another key than the warehouse's (the previous one, during a rotation). -#}
+{% macro default__identifier_hash(type_expression, canonical_expression, key=none) -%}
     case when {{ canonical_expression }} is not null
-        then sha2({{ dbt.concat(["'" ~ hash_key() ~ ":'", type_expression, "':'", canonical_expression]) }}, 256) end
+        then sha2({{ dbt.concat(["'" ~ (key if key is not none else hash_key()) ~ ":'", type_expression, "':'", canonical_expression]) }}, 256) end
 {%- endmacro %}
-{% macro duckdb__identifier_hash(type_expression, canonical_expression) -%}
+{% macro duckdb__identifier_hash(type_expression, canonical_expression, key=none) -%}
     case when {{ canonical_expression }} is not null
-        then sha256({{ dbt.concat(["'" ~ hash_key() ~ ":'", type_expression, "':'", canonical_expression]) }}) end
+        then sha256({{ dbt.concat(["'" ~ (key if key is not none else hash_key()) ~ ":'", type_expression, "':'", canonical_expression]) }}) end
+{%- endmacro %}
+
+{#- The key the warehouse was built with before `portrait rotate-key`, during the rotation
+    run only (PORTRAIT_PREVIOUS_HASH_KEY); empty otherwise. Histories keyed by person id
+    map the old ids to the new through it. -#}
+{% macro previous_hash_key() -%}
+    {%- set key = env_var('PORTRAIT_PREVIOUS_HASH_KEY', '') -%}
+    {%- if key | length < 16 or key == env_var('PORTRAIT_HASH_KEY', '') -%}{{ return(none) }}{%- endif -%}
+    {{ return(key | replace("'", "''")) }}
 {%- endmacro %}
 
 {#- The hash key. Required: `make demo`/`portrait` read it from the git-ignored key file. -#}

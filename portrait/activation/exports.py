@@ -156,6 +156,37 @@ def erase_from_exports(root: Path, erased: dict[str, str]) -> list[dict]:
     return done
 
 
+def follow_merges(root: Path, warehouse: Path) -> int:
+    """Moves `export_members` rows of person ids that a OneID merge retired to the surviving
+    id (`intermediate.int_identity__former_person_ids` of `warehouse`), so the frequency cap
+    and the campaign-feedback loop count the merged person once. Deltas do not need it:
+    they compare identifier hashes. Returns the rows moved."""
+    if not (root / LEDGER).exists():
+        return 0
+    ledger = open_ledger(root)
+    try:
+        ids = [r[0] for r in ledger.execute("select distinct person_id from export_members").fetchall()]
+        if not ids:
+            return 0
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            try:
+                merges = con.execute("select former_person_id, person_id from intermediate.int_identity__former_person_ids "
+                                     "where former_person_id in (select unnest(?))", [ids]).fetchall()
+            except duckdb.CatalogException:
+                return 0
+        if not merges:
+            return 0
+        ledger.execute("begin")
+        moved = 0
+        for former, survivor in merges:
+            moved += ledger.execute("update export_members set person_id = ? where person_id = ?",
+                                    [survivor, former]).fetchall()[0][0]
+        ledger.execute("commit")
+        return moved
+    finally:
+        ledger.close()
+
+
 def _compact_ledger(path: Path) -> None:
     """Rewrite the ledger into a fresh file: deleted rows stay in a DuckDB file's freed blocks
     until reused, and an erased person's id must not."""
@@ -501,4 +532,4 @@ def _published_run_id() -> str | None:
     return rows[0][0] if rows else None
 
 
-__all__ = ["export", "erase_from_exports", "ExportFailed", "CHANNELS", "open_ledger", "ledger_key"]
+__all__ = ["export", "erase_from_exports", "follow_merges", "ExportFailed", "CHANNELS", "open_ledger", "ledger_key"]

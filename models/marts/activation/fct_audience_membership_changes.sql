@@ -3,15 +3,17 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     full_refresh=false,
+    pre_hook="{{ follow_person_merges() }}",
     post_hook="{{ erase_audience_history() }}"
 ) }}
+-- depends_on: {{ ref('int_identity__former_person_ids') }}
 {# Who entered and who exited each audience, and when (the as-of date of the build that
    saw it): one row per audience, person and change. Append-only and kept by
    `--full-refresh`, like the snapshots: the history of an audience outlives any rebuild.
    A person is in an audience when their latest change is `entered`; each build compares
-   the current members with that state. An erased person's rows are deleted (post-hook).
-   Known limit: a OneID merge that changes a member's person id shows as an exit of the
-   old id and an entry of the new one. #}
+   the current members with that state. A OneID merge moves the retired id's rows to the
+   surviving id first (pre-hook), so it shows no false exit or entry; an erased person's
+   rows are deleted (post-hook). #}
 with
 
 current_members as (

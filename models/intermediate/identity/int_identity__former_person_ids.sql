@@ -1,0 +1,41 @@
+{# Which current person each former person id now belongs to. A person id is the keyed hash
+   of the person's representative identifier (the earliest seen), so when two persons merge
+   the younger id disappears, and it is the hash of an identifier the surviving person now
+   holds. Every identifier's own would-be id is listed against its person: an id that no
+   longer exists finds its survivor here; a current id never appears as a former one.
+   During `portrait rotate-key`'s run the ids every identifier had under the previous key
+   are listed too, so a rotation is followed like a merge. Histories keyed by person id
+   (audience membership, the export ledger) follow merges and rotations through this
+   table instead of showing persons leaving and entering. A table, not a view: the
+   previous key must not be stored in a view's definition. #}
+{%- set previous_key = previous_hash_key() %}
+
+with
+
+person_map as (
+    select * from {{ ref('int_identity__person_map') }}
+),
+
+would_be_ids as (
+    select
+        {{ person_id_from('identifier_type', 'identifier_value') }} as former_person_id,
+        person_id
+    from person_map
+    {% if previous_key is not none -%}
+        union all
+        select
+            {{ person_id_from('identifier_type', 'identifier_value', previous_key) }} as former_person_id,
+            person_id
+        from person_map
+    {%- endif %}
+),
+
+final as (
+    select distinct
+        former_person_id,
+        person_id
+    from would_be_ids
+    where former_person_id != person_id
+)
+
+select * from final
