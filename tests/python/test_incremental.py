@@ -47,6 +47,10 @@ COMPARED_MARTS = [
 ]
 
 
+# the last night's as-of date: the day after the last data (C.AS_OF_DATE)
+LAST_AS_OF = C.AS_OF_DATE + dt.timedelta(days=1)
+
+
 def _fingerprints(db: Path, relations: list[str]) -> dict[str, tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {r: tuple(con.execute(f"select count(*), sum(hash(x)::hugeint) from {r} as x").fetchall()[0])
@@ -72,11 +76,11 @@ def nightly_increments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     def dbt(*args: str, environment: dict[str, str] = env, work: str = "incremental") -> None:
         run_dbt(list(args), env=environment, work_dir=root / work, capture=True)
 
-    def nightly_job() -> dict:
+    def nightly_job(*args: str) -> dict:
         """`portrait run`, as the scheduler calls it: build, quality gate, publish."""
         work = {"DBT_TARGET_PATH": str(root / "incremental" / "target"),
                 "DBT_LOG_PATH": str(root / "incremental" / "logs")}
-        result = portrait(["run", "--json"], {**env, **work})
+        result = portrait(["run", "--json", *args], {**env, **work})
         assert result.returncode == 0, result.stderr[-5000:]
         return json.loads(result.stdout)
 
@@ -88,20 +92,24 @@ def nightly_increments(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
         if number == 2:  # the same night run again: nothing may change
             dbt("run", "-s", *INCREMENTAL)
     # the last night through the nightly job: an incremental build of everything, validated
-    # against the first night's publication (a week of growth) and published
+    # against the first night's publication (a week of growth) and published. Its as-of date
+    # is the day after the data (a day without new data, as a scheduler passing the date
+    # sees it): time-only triggers must fire on it too. (More such days in a row raise the
+    # null rates of 7-day metrics past the quality gate's tolerance, as a missing export would.)
     generate("tiny", 42, data, until=nights[-1], progress=False)
-    last = nightly_job()
+    last = nightly_job("--as-of", LAST_AS_OF.isoformat())
     assert (first["status"], last["status"]) == ("published", "published")
     assert last["validation"]["success"], last["validation"]
     assert last["validation"]["previous_run_id"] == first["run_id"]
     with duckdb.connect(env["PORTRAIT_DB"], read_only=True) as con:  # the weekly refit (portrait.refit)
         reasons = {model: con.execute(f"select fit_reason from intermediate.int_predictions__{model}_model").fetchone()[0]
                    for model in ("persona", "ltv", "churn")}
-    assert set(reasons.values()) == {"earlier fit 7 days old (refit after 7)"}, reasons
+    assert set(reasons.values()) == {"earlier fit 8 days old (refit after 7)"}, reasons
     incremental_db = Path(env["PORTRAIT_DB"])
 
     full_env = warehouse_env(data / "raw", data / "truth", root / "full")
-    dbt("build", "--full-refresh", environment=full_env, work="full")
+    dbt("build", "--full-refresh", "--vars", json.dumps({"portrait__as_of_date": LAST_AS_OF.isoformat()}),
+        environment=full_env, work="full")
     return incremental_db, Path(full_env["PORTRAIT_DB"])
 
 
@@ -115,6 +123,23 @@ def test_incremental_runs_equal_a_full_refresh_row_for_row(nightly_increments: t
     different = {r: (incremental[r], full[r]) for r in full if incremental[r] != full[r]}
     assert not different
     assert all(full[r][0] > 0 for r in COMPARED_MARTS)
+
+
+def test_time_only_triggers_fire_on_days_without_new_data(nightly_increments: tuple[Path, Path]) -> None:
+    """The last night's as-of date is the day after the data: the triggers that wait for
+    time (silence, the first-order follow-up, the birthday month, a cart add's hours running
+    out) fire on it, the ones that need new events do not. The firings equal a full
+    refresh's (test above)."""
+    incremental_db, _ = nightly_increments
+    with duckdb.connect(str(incremental_db), read_only=True) as con:
+        after_data = dict(con.execute(
+            "select triggers.kind, count(*) from marts.fct_trigger_firings as firings "
+            "inner join marts.dim_trigger as triggers using (trigger_code) "
+            "where firings.fired_date > ? group by 1", [C.AS_OF_DATE]).fetchall())
+        as_of = con.execute("select max(as_of_date) from marts.fct_trigger_firings").fetchall()[0][0]
+    assert as_of == LAST_AS_OF
+    assert "count" not in after_data  # no new events, no count-based firing
+    assert {"silence", "days_after_first_purchase", "birthday_month"} <= set(after_data), after_data
 
 
 def test_the_incremental_models_really_ran_incrementally(nightly_increments: tuple[Path, Path]) -> None:
