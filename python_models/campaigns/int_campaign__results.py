@@ -1,0 +1,13 @@
+"""Campaign results, treatment against control, per campaign (thin wrapper; the statistics
+are in portrait.campaigns.results and docs/campaigns.md says which and why)."""
+
+from portrait.imports import serial_imports
+
+with serial_imports():
+    from portrait.campaigns.results import campaign_results
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    assignments = dbt.ref("int_campaign__assignments").df()
+    return campaign_results(assignments, int(dbt.config.get("min_group_persons")))
