@@ -70,6 +70,11 @@ KEYS = {
     "fct_orders": ["order_key"],
     "fct_model_runs": ["model_name", "run_at"],
     "audit_row_reconciliation": ["source_table"],
+    "dim_campaign": ["campaign_id"],
+    "fct_campaign_touches": ["touch_id"],
+    "agg_campaign_results": ["campaign_id", "scheme", "segment_code"],
+    "agg_daily_kpis": ["kpi_date", "channel"],
+    "fct_person_category_activity": ["person_id", "category", "window_name"],
 }
 # Columns with a closed range.
 RANGES = {
@@ -79,6 +84,8 @@ RANGES = {
         "rfm_score": (0, None),
     },
     "agg_segment_summary": {"share": (0, 1), "persons": (0, None)},
+    "agg_campaign_results": {"treatment_conversion_rate": (0, 1), "control_conversion_rate": (0, 1),
+                             "uplift": (-1, 1), "p_value": (0, 1), "q_value": (0, 1)},
     "dim_tag": {"persons_tagged": (0, None)},
 }
 SETS = {

@@ -48,3 +48,21 @@ def test_daily_kpis_reconcile_with_orders_and_persons(published) -> None:
                                [day]).fetchall()[0][0]
     assert published.execute("select buyers from marts.agg_daily_kpis where kpi_date = ? and channel = 'all'",
                              [day]).fetchall()[0][0] == buyers
+
+
+def test_category_activity_adds_up_to_the_person_metrics(published) -> None:
+    by_window = {r[0]: r[1:] for r in published.execute("""
+        select window_name, sum(product_views), sum(cart_adds) from marts.fct_person_category_activity
+        group by window_name""").fetchall()}
+    metrics = published.execute("""
+        select sum(product_views_7d), sum(cart_adds_7d), sum(product_views_90d), sum(cart_adds_90d),
+               sum(product_views_lifetime), sum(cart_adds_lifetime)
+        from marts.fct_person_metrics""").fetchall()[0]
+    assert by_window["7d"] + by_window["90d"] + by_window["lifetime"] == metrics
+    assert metrics[0] > 0 and metrics[1] > 0
+    # orders: a person's orders with a line of the category, never more than all their orders
+    over = published.execute("""
+        select count(*) from marts.fct_person_category_activity as activity
+        inner join marts.fct_person_metrics as metrics using (person_id)
+        where activity.window_name = 'lifetime' and activity.orders > metrics.orders_lifetime""").fetchall()[0][0]
+    assert over == 0

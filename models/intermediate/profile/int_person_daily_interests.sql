@@ -30,6 +30,7 @@ event_signals as (
         session_interests.interest_value,
         session_interests.interaction_score,
         session_interests.product_views,
+        session_interests.cart_adds,
         cast(0 as decimal(18, 2)) as spend,
         session_interests.activity_date
     from session_interests
@@ -44,6 +45,7 @@ purchase_signals as (
         category_l1 as interest_value,
         case when line_amount > 0 then {{ weights['purchase'] }} else 0 end as interaction_score,
         0 as product_views,
+        0 as cart_adds,
         line_amount as spend,
         order_date as activity_date
     from lines
@@ -64,6 +66,7 @@ final as (
         activity_date,
         cast(sum(interaction_score) as bigint) as interaction_score,
         cast(sum(product_views) as bigint) as product_views,
+        cast(sum(cart_adds) as bigint) as cart_adds,
         cast(sum(spend) as decimal(18, 2)) as spend
     from signals
     group by person_id, interest_type, interest_value, activity_date

@@ -3,7 +3,7 @@
                                 vanished={'model': 'int_events_sessionized', 'partition': 'event_date'}) }}
 {# Interest signals of app events per session, local day and interest — a product
    category (`category`) or a content type (`content_type`) — with the weighted
-   interaction score (weights: var `portrait__affinity_weights`) and product views.
+   interaction score (weights: var `portrait__affinity_weights`), product views and cart adds.
    No person here: `int_person_daily_interests` attaches persons every run.
    Incremental per session (DuckDB; by date on Spark): a run rewrites each session's
    days from the earliest one whose interest events changed, a session that no longer
@@ -33,6 +33,7 @@ signals as (
             else 0
         end as interaction_score,
         case when event_name = 'product_view' then 1 else 0 end as product_views,
+        case when event_name = 'add_to_cart' then 1 else 0 end as cart_adds,
         {{ row_fingerprint(fingerprinted) }} as event_fingerprint,
         event_date as activity_date
     from changed_rows
@@ -46,6 +47,7 @@ final as (
         activity_date,
         cast(sum(interaction_score) as bigint) as interaction_score,
         cast(sum(product_views) as bigint) as product_views,
+        cast(sum(cart_adds) as bigint) as cart_adds,
         sum(event_fingerprint) as events_fingerprint
     from signals
     group by session_id, interest_type, interest_value, activity_date
