@@ -1,7 +1,7 @@
 """`portrait` command line: generate data, build the warehouse, serve the docs.
 
 Every command has `--help`. Paths follow the environment variables of
-`../shared/spec/interfaces.md` (PORTRAIT_RAW_DIR, PORTRAIT_DB, ...).
+`docs/contracts.md` (PORTRAIT_RAW_DIR, PORTRAIT_DB, ...).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Locations and environment shared by the CLI, the tests and the benchmark.
 
-Every path honours the environment variables of interfaces.md, so `make test` and the
+Every path honours the environment variables of docs/contracts.md, so `make test` and the
 benchmark can point a whole run at temporary folders without touching the demo's data.
 """
 
@@ -86,7 +86,7 @@ def export_dir() -> Path:
 
 
 def dbt_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment dbt runs with: interfaces.md variables resolved, hash key present."""
+    """The environment dbt runs with: docs/contracts.md variables resolved, hash key present."""
     env = dict(os.environ)
     # PORTRAIT_RAW_DIR is left unset when the user has not set it: dbt then reads its
     # default `data/raw` relative to the project, spelling file names (`_source_file`,

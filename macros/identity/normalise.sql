@@ -1,4 +1,4 @@
-{#- Canonical identifier forms (interfaces.md, "Canonical identifier forms"). Every
+{#- Canonical identifier forms (docs/contracts.md, "Canonical identifier forms"). Every
     staging model normalises identifiers with these macros and nothing else, so an
     identifier has one spelling in the whole warehouse. -#}
 

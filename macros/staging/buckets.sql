@@ -228,7 +228,7 @@
     {%- if columns and required %} or {% endif %}{% for column in required %}{{ column }} is null{{ " or " if not loop.last }}{% endfor %})
 {%- endmacro %}
 
-{#- An event time more than the tolerance after its arrival (interfaces.md, "Time").
+{#- An event time more than the tolerance after its arrival (docs/contracts.md, "Time").
     `pairs`: (event timestamp, arrival timestamp). -#}
 {% macro any_future_dated(pairs) -%}
     ({% for event_timestamp, arrival_timestamp in pairs %}{{ is_future_dated(event_timestamp, arrival_timestamp) }}{{ " or " if not loop.last }}{% endfor %})

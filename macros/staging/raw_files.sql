@@ -132,7 +132,7 @@
             {%- endif -%}
         {%- endfor -%}
         {%- if problems | length > 0 -%}
-            {{ exceptions.raise_compiler_error("Raw files do not match the raw contract (../shared/spec/raw_contract.md):\n  - " ~ (problems[:50] | join("\n  - ")) ~ ("\n  ... and " ~ (problems | length - 50) ~ " more" if problems | length > 50 else "")) }}
+            {{ exceptions.raise_compiler_error("Raw files do not match the raw contract (docs/contracts.md):\n  - " ~ (problems[:50] | join("\n  - ")) ~ ("\n  ... and " ~ (problems | length - 50) ~ " more" if problems | length > 50 else "")) }}
         {%- endif -%}
     {%- endif -%}
     select 1

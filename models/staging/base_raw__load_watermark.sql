@@ -1,6 +1,6 @@
 {#- The load's arrival watermark: the latest collector arrival time (`app_events.received_at`,
     a server clock). Rows whose own time lies beyond it (plus the tolerance) are
-    future-dated (interfaces.md, "Time"). With no events delivered, the current time.
+    future-dated (docs/contracts.md, "Time"). With no events delivered, the current time.
     Read from raw (one column), not from `base_app__events`, so the other base models
     need not wait for the largest one. #}
 with

@@ -44,7 +44,7 @@ NETWORKX_SCALES = ("tiny", "small", "medium")
 RESULTS_DIR = PROJECT_DIR / "bench" / "results"
 README = PROJECT_DIR / "bench" / "README.md"
 BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
-#: The keys interfaces.md promises for `portrait bench --json`.
+#: The keys docs/contracts.md promises for `portrait bench --json`.
 HEADLINE_KEYS = ("sql_build_over_floor", "incremental_over_full", "oneid_over_scipy", "ltv_over_lifetimes",
                  "python_models_seconds", "peak_rss_gb")
 

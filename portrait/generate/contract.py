@@ -1,4 +1,4 @@
-"""The raw landing contract (`shared/spec/raw_contract.md`) as data.
+"""The raw landing contract (`docs/contracts.md`) as data.
 
 Column names are the contract: never rename them. `tests/python/test_generate.py`
 checks this dict against the markdown table of the spec.
@@ -65,7 +65,7 @@ RAW_KEYS: dict[str, list[str]] = {
     "privacy_requests": ["request_id"],
 }
 
-#: Arrival column per table (interfaces.md, "Time"); lines arrive with their parent.
+#: Arrival column per table (docs/contracts.md, "Time"); lines arrive with their parent.
 ARRIVAL_COLUMN: dict[str, str] = {
     "crm_members": "updated_at",
     "shop_accounts": "updated_at",

@@ -43,7 +43,7 @@ def cdnow_transactions(path: Path | None = None) -> pd.DataFrame:
 
 
 def evaluate_cdnow() -> dict[str, float]:
-    """Fit both models on the CDNOW calibration summary; the interfaces.md keys
+    """Fit both models on the CDNOW calibration summary; the docs/contracts.md keys
     `r`, `alpha`, `a`, `b`, `p`, `q`, `gamma`, `loglik_bgnbd`, plus the published values."""
     summary = rfm_summary(cdnow_transactions(), CALIBRATION_END)
     bgnbd = fit_bgnbd(summary)

@@ -5,7 +5,7 @@ person map has exactly the partition scipy's and networkx's connected components
 on its final edge list, the project's CLV fit agrees with `lifetimes`, and dbt's run
 results are split into the right layers. Then the measuring of a child process, the
 growth-exponent fit and the README table, and finally `portrait bench --scale tiny
---json` end to end with the keys of interfaces.md.
+--json` end to end with the keys of docs/contracts.md.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from portrait.dbt import run_dbt
 from warehouse_fixtures import Warehouse, copy_project
 
 CATEGORIES = {"basic", "behaviour", "transaction", "lifecycle", "preference", "risk", "predictive"}
-SCHEMES = ("rfm", "lifecycle", "aipl", "value_tier", "persona")  # interfaces.md scheme codes
+SCHEMES = ("rfm", "lifecycle", "aipl", "value_tier", "persona")  # docs/contracts.md scheme codes
 
 
 @pytest.fixture(scope="module")

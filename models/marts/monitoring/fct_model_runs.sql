@@ -1,4 +1,4 @@
-{# One row per prediction model run, that is per fit (interfaces.md): what each model
+{# One row per prediction model run, that is per fit (docs/contracts.md): what each model
    fitted, on how many rows, why (`fit_reason`), how many persons the build that fitted it
    scored, and its validation figures (`metrics`, JSON text), so a drop in quality shows in
    BI. A history table: each `dbt build` that refits a model appends its run (incremental,

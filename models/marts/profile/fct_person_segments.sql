@@ -1,4 +1,4 @@
-{# One row per person and segment scheme (interfaces.md): the person's current segment
+{# One row per person and segment scheme (docs/contracts.md): the person's current segment
    with its Chinese and English names and the scheme's score. Every person has exactly
    one row per scheme; persons a scheme cannot score get an explicit segment
    (`no_purchase`, `prospect`, `no_spend`, `unscored`). Names come from the seed

@@ -1,4 +1,4 @@
-{# The long tag table (interfaces.md): one row per person and tag the person carries,
+{# The long tag table (docs/contracts.md): one row per person and tag the person carries,
    sparse. Rule and factual tags are compiled from the rules declared in this model's
    YAML (`meta.tag_rules`) by `compile_tag_rules`; predictive tags come from the Python
    models, with an explicit `unscored` for persons a model cannot score. #}
