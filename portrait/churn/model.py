@@ -136,6 +136,12 @@ def risk_bands(probability: np.ndarray, cutoffs: dict[str, float]) -> np.ndarray
                     np.where(probability >= cutoffs["medium"], "medium", "low"))
 
 
+#: Published probabilities stay within these bounds. Isotonic calibration gives exactly 1.0
+#: (or 0.0) to a score bin in which every training buyer churned (or none did); a thin bin
+#: is no certainty, and a published 1.0 reads as one.
+PROBABILITY_BOUNDS = (0.01, 0.99)
+
+
 def score_churn(snapshots: pd.DataFrame, estimator, cutoffs: dict[str, float]) -> pd.DataFrame:
     """`person_id`, `churn_probability`, `churn_risk_band` for every `score` row (buyers
     as of the as-of date); no rows when there is no fitted estimator."""
@@ -145,6 +151,6 @@ def score_churn(snapshots: pd.DataFrame, estimator, cutoffs: dict[str, float]) -
         # typed, so the empty table still has text and double columns in the warehouse
         return pd.DataFrame({"person_id": pd.Series(dtype="string"), "churn_probability": pd.Series(dtype="float64"),
                              "churn_risk_band": pd.Series(dtype="string")})
-    probability = estimator.predict_proba(_matrix(rows))[:, 1]
+    probability = np.clip(estimator.predict_proba(_matrix(rows))[:, 1], *PROBABILITY_BOUNDS)
     return pd.DataFrame({"person_id": rows["person_id"], "churn_probability": np.round(probability, 6),
                          "churn_risk_band": risk_bands(probability, cutoffs)})[columns]

@@ -7,7 +7,8 @@ import pandas as pd
 
 import duckdb
 
-from portrait.churn.model import FEATURES, ChurnModel, fit_churn, read_snapshots, risk_bands, score_churn
+from portrait.churn.model import (PROBABILITY_BOUNDS, FEATURES, ChurnModel, fit_churn, read_snapshots, risk_bands,
+                                  score_churn)
 
 CUTOFFS = {"high": 0.7, "medium": 0.4}
 
@@ -47,7 +48,7 @@ def test_scores_are_calibrated_probabilities_independent_of_row_order() -> None:
     scored = score_churn(snapshots, first.estimator, CUTOFFS)
     again = score_churn(shuffled, second.estimator, CUTOFFS)
     pd.testing.assert_frame_equal(scored, again)
-    assert len(scored) == 1500 and scored["churn_probability"].between(0, 1).all()
+    assert len(scored) == 1500 and scored["churn_probability"].between(*PROBABILITY_BOUNDS).all()
     # a buyer who ordered yesterday and browses is less likely to churn than one gone a year
     recent = snapshots[(snapshots.snapshot_role == "score") & (snapshots.days_since_last_order < 20)]
     gone = snapshots[(snapshots.snapshot_role == "score") & (snapshots.days_since_last_order > 350)]
@@ -106,3 +107,17 @@ def test_snapshots_read_from_duckdb_fit_as_the_full_frame_does() -> None:
     scored = score_churn(read_snapshots(con.table("snapshots"), ("score",)), fit_churn(training, seed=3).estimator, CUTOFFS)
     expected = score_churn(snapshots, fit_churn(snapshots, seed=3).estimator, CUTOFFS)
     pd.testing.assert_frame_equal(scored, expected, check_dtype=False)
+
+
+def test_a_calibrated_certainty_is_published_within_the_bounds() -> None:
+    """Isotonic calibration gives exactly 1.0 (or 0.0) to a bin in which every training
+    buyer churned (or none did): published as 0.99 (0.01), banded as it was."""
+
+    class Certain:
+        def predict_proba(self, matrix: np.ndarray) -> np.ndarray:
+            p = np.array([1.0, 0.0, 0.5] * (len(matrix) // 3) + [0.5] * (len(matrix) % 3))
+            return np.column_stack([1 - p, p])
+
+    scored = score_churn(_snapshots(), Certain(), CUTOFFS)
+    assert set(scored["churn_probability"]) == {0.99, 0.01, 0.5}
+    assert set(scored.loc[scored["churn_probability"] == 0.99, "churn_risk_band"]) == {"high"}
