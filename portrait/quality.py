@@ -75,6 +75,7 @@ KEYS = {
     "agg_campaign_results": ["campaign_id", "scheme", "segment_code"],
     "agg_daily_kpis": ["kpi_date", "channel"],
     "fct_person_category_activity": ["person_id", "category", "window_name"],
+    "fct_order_lines": ["order_key", "line_no"],
 }
 # Columns with a closed range.
 RANGES = {

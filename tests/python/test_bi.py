@@ -66,3 +66,28 @@ def test_category_activity_adds_up_to_the_person_metrics(published) -> None:
         inner join marts.fct_person_metrics as metrics using (person_id)
         where activity.window_name = 'lifetime' and activity.orders > metrics.orders_lifetime""").fetchall()[0][0]
     assert over == 0
+
+
+def test_order_lines_carry_their_orders_and_add_up_to_the_category_spend(published) -> None:
+    # one vocabulary: lines and orders say the same platform for every order
+    mismatched = published.execute("""
+        select count(*) from marts.fct_order_lines as lines
+        inner join marts.fct_orders as orders using (order_key)
+        where lines.platform != orders.platform or lines.channel != orders.channel
+           or lines.person_id is distinct from orders.person_id""").fetchall()[0][0]
+    assert mismatched == 0
+    platforms = {r[0] for r in published.execute("select distinct platform from marts.fct_order_lines").fetchall()}
+    assert platforms == {"web", "app", "miniprogram", "store"}
+    coupons, stores = published.execute("""
+        select count(*) filter (where coupon_code is not null and channel = 'online'),
+               count(*) filter (where store_id is not null and channel = 'store')
+        from marts.fct_order_lines""").fetchall()[0]
+    assert coupons > 0 and stores > 0
+    # the lifetime category spend of identified buyers is their counted lines'
+    lines = dict(published.execute("""
+        select category_l1, sum(line_amount) from marts.fct_order_lines
+        where is_counted and person_id is not null and category_l1 is not null group by 1""").fetchall())
+    activity = dict(published.execute("""
+        select category, sum(spend) from marts.fct_person_category_activity
+        where window_name = 'lifetime' group by 1""").fetchall())
+    assert lines == activity and lines

@@ -24,6 +24,7 @@ lines as (
         sku,
         category_l1,
         category_l2,
+        unit_price,
         quantity,
         line_amount
     from shop_lines
@@ -34,6 +35,7 @@ lines as (
         sku,
         category_l1,
         category_l2,
+        unit_price,
         quantity,
         line_amount
     from store_lines
@@ -48,6 +50,7 @@ final as (
         lines.sku,
         lines.category_l1,
         lines.category_l2,
+        cast(lines.unit_price as decimal(18, 2)) as unit_price,
         lines.quantity,
         cast(lines.line_amount as decimal(18, 2)) as line_amount,
         orders.is_purchase or orders.channel = 'store' as is_counted,
