@@ -6,14 +6,23 @@
    During `portrait rotate-key`'s run the ids every identifier had under the previous key
    are listed too, so a rotation is followed like a merge. Histories keyed by person id
    (audience membership, the export ledger) follow merges and rotations through this
-   table instead of showing persons leaving and entering. A table, not a view: the
+   table instead of showing persons leaving and entering. An identifier an erasure
+   request named (a new sign-up may bring it back) gives no former id: the ids it gave
+   belonged to the erased person, and nothing may lead to them. A table, not a view: the
    previous key must not be stored in a view's definition. #}
 {%- set previous_key = previous_hash_key() %}
+{%- set erased = suppression_entries() if execute else none %}
 
 with
 
 person_map as (
     select * from {{ ref('int_identity__person_map') }}
+    {% if erased is not none -%}
+        where identifier_hash not in (
+            select entries.identifier_hash from ({{ erased }}) as entries
+            where entries.identifier_type != 'person'
+        )
+    {%- endif %}
 ),
 
 would_be_ids as (
@@ -35,7 +44,14 @@ final as (
         former_person_id,
         person_id
     from would_be_ids
-    where former_person_id != person_id
+    where
+        former_person_id != person_id
+        {% if erased is not none -%}
+            and former_person_id not in (
+                select entries.identifier_hash from ({{ erased }}) as entries
+                where entries.identifier_type = 'person'
+            )
+        {%- endif %}
 )
 
 select * from final
