@@ -45,9 +45,10 @@ HISTORY_TABLES = {"fct_model_runs", "fct_identity_changes", "audit_erasures", "f
 # by data volume: not compared run to run. Drops are compared at every size.
 MIN_ROWS_COMPARED = 100
 # Tables whose size may legitimately swing from run to run: never compared with the last
-# publication (personas: k may change on a refit; audiences and their members change with
-# their definitions and with behaviour by design).
-VOLATILE_TABLES = {"agg_persona_summary", "dim_audience", "fct_audience_members"}
+# publication (personas: k may change on a refit; audiences, their members, trigger firings
+# and lookalike scores change with their definitions and with behaviour by design).
+VOLATILE_TABLES = {"agg_persona_summary", "dim_audience", "fct_audience_members", "fct_trigger_firings", "dim_trigger",
+                   "fct_lookalike_scores"}
 # Tables the publication adds from outside the warehouse (the export ledger): not in the
 # marts validated, so not missed there.
 PUBLISH_ONLY_TABLES = {"audit_exports", "audit_export_erasures"}

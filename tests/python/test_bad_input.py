@@ -485,3 +485,37 @@ def test_a_second_run_on_the_same_warehouse_is_locked_out(baseline: Path, tmp_pa
     assert result.returncode == 1 and report["failed_step"] == "lock"
     assert "another portrait run holds" in report["message"] and "pid 4242" in report["message"]
     assert night.fingerprint() == before
+
+
+# ----------------------------------------------------------------------------- the overrides, decided
+def test_the_overrides_let_through_exactly_what_they_name(tmp_path: Path) -> None:
+    """The decisions behind --allow-missing, --allow-drop, --max-row-drop, --force-as-of and
+    --backfill (the refusals themselves run end to end in test_preflight_refuses)."""
+    import datetime as dt
+
+    from portrait.preflight import RawTable, check_as_of, check_raw_tables, local_today
+
+    tables = {"service_tickets": RawTable("service_tickets", tmp_path / "service_tickets", present=False),
+              "shop_orders": RawTable("shop_orders", tmp_path / "shop_orders", present=True, rows=600),
+              "app_events": RawTable("app_events", tmp_path / "app_events", present=True, rows=950)}
+    before = {"service_tickets": 40, "shop_orders": 1000, "app_events": 1000}
+    strict = check_raw_tables(tables, before, 0.25, set(), set())
+    assert len(strict.problems) == 2 and not strict.allowed  # missing tickets, orders down 40 %
+    named = check_raw_tables(tables, before, 0.25, {"service_tickets"}, {"shop_orders"})
+    assert not named.problems and len(named.allowed) == 2
+    assert any("--allow-drop" in line for line in named.allowed)
+    other = check_raw_tables(tables, before, 0.25, set(), {"app_events"})  # names another table
+    assert len(other.problems) == 2
+    loose = check_raw_tables(tables, before, 0.5, {"service_tickets"}, set())  # a 40 % drop is within 50 %
+    assert not loose.problems
+    assert "names no raw table" in check_raw_tables(tables, before, 0.25, {"tickets"}, set()).problems[0]
+
+    future = local_today() + dt.timedelta(days=3)
+    assert check_as_of(future, dt.date(2024, 1, 1), None, force=False, backfill=False)
+    assert check_as_of(future, dt.date(2024, 1, 1), None, force=True, backfill=False) == []
+    assert check_as_of(dt.date(2023, 1, 1), dt.date(2024, 1, 1), None, force=False, backfill=False)
+    assert check_as_of(dt.date(2023, 1, 1), dt.date(2024, 1, 1), None, force=True, backfill=False) == []
+    older = check_as_of(dt.date(2026, 6, 1), dt.date(2024, 1, 1), dt.date(2026, 6, 30), force=True, backfill=False)
+    assert len(older) == 1 and "--backfill" in older[0]  # forcing a date is not publishing an older view
+    assert check_as_of(dt.date(2026, 6, 1), dt.date(2024, 1, 1), dt.date(2026, 6, 30), force=False,
+                       backfill=True) == []
