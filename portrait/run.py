@@ -427,7 +427,7 @@ def _write_configured_exports() -> list[dict]:
     written = []
     audiences = load()
     planned = [(code, channel) for code, audience in sorted(audiences.items()) for channel in audience.channels]
-    _say(f"[6/6] writing {len(planned)} configured channel export(s) (deltas)")
+    _say(f"[after publishing] writing {len(planned)} configured channel export(s) (deltas)")
     for code, channel in planned:
         try:
             manifest = export(code, channel, delta=True)
