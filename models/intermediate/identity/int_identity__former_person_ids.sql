@@ -15,27 +15,47 @@
 
 with
 
+{% if erased is not none %}
+    erased_entries as (
+        select
+            entries.identifier_type,
+            entries.identifier_hash
+        from ({{ erased }}) as entries
+    ),
+{% else %}
+    erased_entries as (
+        select
+            cast(null as {{ dbt.type_string() }}) as identifier_type,
+            cast(null as {{ dbt.type_string() }}) as identifier_hash
+        where 1 = 0
+    ),
+{% endif %}
+
 person_map as (
     select * from {{ ref('int_identity__person_map') }}
-    {% if erased is not none -%}
-        where identifier_hash not in (
-            select entries.identifier_hash from ({{ erased }}) as entries
-            where entries.identifier_type != 'person'
-        )
-    {%- endif %}
+),
+
+kept_identifiers as (
+    select person_map.*
+    from person_map
+    left join erased_entries
+        on
+            person_map.identifier_hash = erased_entries.identifier_hash
+            and erased_entries.identifier_type != 'person'
+    where erased_entries.identifier_hash is null
 ),
 
 would_be_ids as (
     select
         {{ person_id_from('identifier_type', 'identifier_value') }} as former_person_id,
         person_id
-    from person_map
+    from kept_identifiers
     {% if previous_key is not none -%}
         union all
         select
             {{ person_id_from('identifier_type', 'identifier_value', previous_key) }} as former_person_id,
             person_id
-        from person_map
+        from kept_identifiers
     {%- endif %}
 ),
 
@@ -46,12 +66,10 @@ final as (
     from would_be_ids
     where
         former_person_id != person_id
-        {% if erased is not none -%}
-            and former_person_id not in (
-                select entries.identifier_hash from ({{ erased }}) as entries
-                where entries.identifier_type = 'person'
-            )
-        {%- endif %}
+        and former_person_id not in (
+            select erased_entries.identifier_hash from erased_entries
+            where erased_entries.identifier_type = 'person'
+        )
 )
 
 select * from final
