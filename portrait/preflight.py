@@ -54,6 +54,7 @@ class RawTable:
     files: list[Path] = field(default_factory=list)
     rows: int = 0
     ignored_files: list[str] = field(default_factory=list)
+    ignored_folders: list[str] = field(default_factory=list)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -78,7 +79,10 @@ def inventory(raw_dir: Path) -> dict[str, RawTable]:
                 if path.name.startswith("."):
                     continue  # hidden files (editors, sync tools) are not exports
                 if path.is_dir():
-                    continue  # folders are not read either, but are not files dropped by mistake
+                    # not read (a table's files lie directly in its folder): a partitioned
+                    # export (`dt=2026-06-01/`) would otherwise be skipped unnoticed
+                    table.ignored_folders.append(path.name)
+                    continue
                 if path.suffix != ".parquet":
                     table.ignored_files.append(path.name)
                     continue
@@ -171,6 +175,11 @@ def check_raw_tables(tables: dict[str, RawTable], previous: dict[str, int] | Non
             shown = ", ".join(table.ignored_files[:5]) + (" ..." if len(table.ignored_files) > 5 else "")
             result.warnings.append(f"raw table {name}: {len(table.ignored_files)} file(s) that are not Parquet "
                                    f"ignored in {table.folder}: {shown}")
+        if table.ignored_folders:
+            shown = ", ".join(table.ignored_folders[:5]) + (" ..." if len(table.ignored_folders) > 5 else "")
+            result.warnings.append(f"raw table {name}: {len(table.ignored_folders)} folder(s) not read in "
+                                   f"{table.folder} (a table's Parquet files must lie directly in its folder): "
+                                   f"{shown}")
         before = (previous or {}).get(name) or 0
         now = table.rows
         if before == 0:

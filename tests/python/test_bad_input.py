@@ -519,3 +519,16 @@ def test_the_overrides_let_through_exactly_what_they_name(tmp_path: Path) -> Non
     assert len(older) == 1 and "--backfill" in older[0]  # forcing a date is not publishing an older view
     assert check_as_of(dt.date(2026, 6, 1), dt.date(2024, 1, 1), dt.date(2026, 6, 30), force=False,
                        backfill=True) == []
+
+
+def test_a_folder_inside_a_raw_table_folder_is_named_not_skipped_silently(tmp_path: Path) -> None:
+    """A partitioned export (`shop_orders/dt=2026-06-01/part.parquet`) is not read: the run
+    report says so by table and folder."""
+    from portrait.preflight import check_raw_tables, inventory
+
+    (tmp_path / "shop_orders" / "dt=2026-06-01").mkdir(parents=True)
+    (tmp_path / "shop_orders" / ".sync").mkdir()  # hidden: a tool's own folder, not an export
+    tables = inventory(tmp_path)
+    assert tables["shop_orders"].ignored_folders == ["dt=2026-06-01"]
+    warnings = check_raw_tables(tables, None, 0.25, set(), set()).warnings
+    assert len(warnings) == 1 and "shop_orders" in warnings[0] and "dt=2026-06-01" in warnings[0]
