@@ -208,6 +208,7 @@ def test_a_truncated_private_warehouse_is_named_as_such(baseline: Path, tmp_path
 class Planted:
     account_id: str
     phone: str
+    redelivered_rows: int = 0
 
 
 ERASURE_REQUESTS = {
@@ -260,7 +261,10 @@ def plant_bad_values(night: Nightly, baseline_db: Path) -> Planted:
                      "request_type": "erasure", "requested_at": "2026-06-29 10:00:00"})
     pq.write_table(_text_table(requests, RAW_CONTRACT["privacy_requests"]), raw / "privacy_requests" / "planted.parquet")
     (raw / "shop_orders" / "orders_2026-06.csv").write_text("order_id,total_amount\nX1,12.50\n")
-    return Planted(account_id=account_id, phone=phone)
+    # An export delivered twice under another name: every row is a duplicate of one staged already.
+    source = sorted((raw / "survey_responses").glob("*.parquet"))[0]
+    shutil.copyfile(source, raw / "survey_responses" / "survey_responses__redelivered.parquet")
+    return Planted(account_id=account_id, phone=phone, redelivered_rows=pq.ParquetFile(source).metadata.num_rows)
 
 
 @pytest.fixture(scope="module")
@@ -272,6 +276,8 @@ def bad_values(baseline: Path, tmp_path_factory: pytest.TempPathFactory):
         reconciliation_before = {r[0]: r[1:] for r in con.execute(
             "select source_table, raw_rows, staged_rows + duplicate_rows + erased_rows, quarantined_rows "
             "from marts.audit_row_reconciliation").fetchall()}
+        night.staged_before = {r[0]: r[1:] for r in con.execute(
+            "select source_table, staged_rows, duplicate_rows from marts.audit_row_reconciliation").fetchall()}
     # An earlier channel export that holds the person the valid erasure names.
     from portrait.activation.exports import open_ledger
 
@@ -310,6 +316,9 @@ def test_bad_values_are_quarantined_or_parsed_by_rule(bad_values) -> None:
         reconciliation = {r[0]: r[1:] for r in con.execute(
             "select source_table, raw_rows, staged_rows + duplicate_rows + erased_rows, quarantined_rows, "
             "ignored_files, is_balanced from marts.audit_row_reconciliation").fetchall()}
+        survey_staged, survey_duplicates = con.execute(
+            "select staged_rows, duplicate_rows from marts.audit_row_reconciliation "
+            "where source_table = 'survey_responses'").fetchall()[0]
     # a decimal comma is never reinterpreted: quarantined with its reason
     assert quarantined.get("BAD-COMMA-1") == quarantined.get("BAD-COMMA-2") == "unparseable_amount"
     assert "BAD-COMMA-1" not in orders
@@ -323,7 +332,12 @@ def test_bad_values_are_quarantined_or_parsed_by_rule(bad_values) -> None:
     # the planted ones reconciles exactly as before, on a moved landing zone
     assert any("orders_2026-06.csv" in w for w in report["warnings"])
     assert reconciliation["shop_orders"][3] == 1 and sum(r[3] for r in reconciliation.values()) == 1
-    planted_rows = {"shop_orders": (4, 2), "pos_transactions": (2, 0), "privacy_requests": (5, 1)}
+    planted_rows = {"shop_orders": (4, 2), "pos_transactions": (2, 0), "privacy_requests": (5, 1),
+                    "survey_responses": (planted.redelivered_rows, 0)}
+    # the re-delivered export: every row a duplicate, nothing staged twice
+    staged_before, duplicates_before = night.staged_before["survey_responses"]
+    assert planted.redelivered_rows > 0
+    assert (survey_staged, survey_duplicates) == (staged_before, duplicates_before + planted.redelivered_rows)
     for table, (raw_rows, kept, quarantined_rows, _, balanced) in reconciliation.items():
         assert balanced, table
         added, added_quarantined = planted_rows.get(table, (0, 0))
