@@ -105,6 +105,10 @@ CASES: list[Case] = [
          "`13912341111`", "-", "test_bad_input.py::test_bad_values_are_quarantined_or_parsed_by_rule"),
     Case("control_characters", "NUL or other control characters in text", "accepted", "removed in staging", "-",
          "test_bad_input.py::test_bad_values_are_quarantined_or_parsed_by_rule"),
+    Case("identifier_pattern", "an identifier that breaks its type's pattern (a `member_id` with quotes and `;`)",
+         "quarantined", "a bad own key: the row is quarantined as `invalid_identifier`; a bad contact detail or "
+         "other identifier is set NULL and flagged `is_<column>_invalid`", "fix the export; the row loads when it "
+         "comes again", "test_staging_quarantine.py::test_raw_values_are_parsed_by_their_documented_rule"),
     Case("non_parquet_file", "a CSV (or any non-Parquet file) in a raw folder", "warned",
          "named in the run report's `warnings`; counted in `audit_row_reconciliation.ignored_files`",
          "convert it to Parquet or move it out", "test_bad_input.py::test_bad_values_are_quarantined_or_parsed_by_rule"),
