@@ -21,16 +21,8 @@
 
 with
 
-touches as (
-    select * from {{ ref('stg_marketing__campaign_touches') }}
-),
-
 campaigns as (
     select * from {{ ref('stg_marketing__campaigns') }}
-),
-
-person_map as (
-    select * from {{ ref('int_identity__person_map') }}
 ),
 
 orders as (
@@ -43,18 +35,8 @@ as_of as (
 ),
 
 resolved_touches as (
-    select
-        touches.campaign_id,
-        touches.assigned_group,
-        touches.sent_at,
-        touches.opened_at,
-        touches.clicked_at,
-        recipients.person_id
-    from touches
-    inner join person_map as recipients
-        on
-            touches.recipient_type = recipients.identifier_type
-            and touches.recipient = recipients.identifier_value
+    select * from {{ ref('int_campaign__touches') }}
+    where person_id is not null
 ),
 
 assignments as (

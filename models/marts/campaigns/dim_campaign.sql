@@ -10,11 +10,7 @@ campaigns as (
 ),
 
 touches as (
-    select * from {{ ref('stg_marketing__campaign_touches') }}
-),
-
-person_map as (
-    select * from {{ ref('int_identity__person_map') }}
+    select * from {{ ref('int_campaign__touches') }}
 ),
 
 assignments as (
@@ -27,15 +23,11 @@ as_of as (
 
 touch_counts as (
     select
-        touches.campaign_id,
+        campaign_id,
         count(*) as touches,
-        count(*) filter (where recipients.person_id is null) as unresolved_touches
+        count(*) filter (where person_id is null) as unresolved_touches
     from touches
-    left join person_map as recipients
-        on
-            touches.recipient_type = recipients.identifier_type
-            and touches.recipient = recipients.identifier_value
-    group by touches.campaign_id
+    group by campaign_id
 ),
 
 person_counts as (

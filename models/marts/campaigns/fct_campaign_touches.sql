@@ -7,11 +7,8 @@
 with
 
 touches as (
-    select * from {{ ref('stg_marketing__campaign_touches') }}
-),
-
-person_map as (
-    select * from {{ ref('int_identity__person_map') }}
+    select * from {{ ref('int_campaign__touches') }}
+    where person_id is not null
 ),
 
 assignments as (
@@ -22,7 +19,7 @@ final as (
     select
         touches.touch_id,
         touches.campaign_id,
-        recipients.person_id,
+        touches.person_id,
         touches.channel,
         touches.assigned_group,
         touches.sent_at is not null as is_sent,
@@ -36,14 +33,10 @@ final as (
         assignments.revenue_in_window,
         not assignments.is_conflicting as is_analysed
     from touches
-    inner join person_map as recipients
-        on
-            touches.recipient_type = recipients.identifier_type
-            and touches.recipient = recipients.identifier_value
     inner join assignments
         on
             touches.campaign_id = assignments.campaign_id
-            and recipients.person_id = assignments.person_id
+            and touches.person_id = assignments.person_id
 )
 
 select * from final
