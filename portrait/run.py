@@ -13,9 +13,10 @@
 5. swap: rename the working file over `PORTRAIT_DB`, the new published file over
    `PORTRAIT_PUBLISH_DB`, and re-point the exports' `current` link.
 
-When step 3 fails on a run that applied an erasure, the last publication is published
-again without the erased persons (no check may hold back an erasure), and the run still
-fails. Until step 5 nothing the scheduler or BI tools see has changed otherwise: a failure, or a SIGKILL,
+When the run fails on a night with an erasure (the gate of step 3, a dbt test of step 2,
+or a raw-table refusal of step 0, which then builds first), the last publication is
+published again without the erased persons (no check may hold back an erasure), and the
+run still fails. Until step 5 nothing the scheduler or BI tools see has changed otherwise: a failure, or a SIGKILL,
 at any point leaves the last good files in place, and the next run starts from them
 (stale working files are removed under the run lock). Each rename is atomic; a kill
 between the two renames leaves a new private warehouse beside the previous
@@ -31,7 +32,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,7 +41,8 @@ from typing import Callable
 import duckdb
 
 from portrait import paths
-from portrait.publish import exports_root, fsync, switch_exports, write_publication
+from portrait.faults import FAULT_ENV, fault_point
+from portrait.publish import exports_root, fsync, literal, switch_exports, write_publication
 
 
 class RunFailed(Exception):
@@ -133,18 +134,10 @@ def _say(message: str) -> None:
     print(f"portrait run: {message}", file=sys.stderr, flush=True)
 
 
-FAULT_ENV = "PORTRAIT_RUN_FAULT"
 # `PORTRAIT_RUN_FAULT=out-of-memory` (tests only): the first build runs under this DuckDB memory
 # limit, so some of its nodes fail as a large night's can ("Out of Memory Error") and the run's
 # retry takes over with the normal limit.
 FAULT_MEMORY_LIMIT = "40MB"
-
-
-def _fault_point(name: str) -> None:
-    """Tests only: die here, as a SIGKILL or power cut would, when `PORTRAIT_RUN_FAULT` names
-    this point (a race-free way to stop a run at its most delicate moment)."""
-    if os.environ.get(FAULT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -267,6 +260,22 @@ def _suppression_entries(db: Path) -> int:
     finally:
         con.close()
     return int(rows[0][0])
+
+
+#: What a failed build must have built for its erasures to go out: the suppression list
+#: (the erased person ids and identifier hashes) and the erasure ledger.
+ERASURE_MODELS = ("privacy_suppression_list", "audit_erasures")
+
+
+def _run_results(since: float) -> list[dict]:
+    """The results of the last dbt invocation, when it ended after `since` (else none)."""
+    path = dbt_target_dir() / "run_results.json"
+    try:
+        if path.stat().st_mtime < since:
+            return []
+        return json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
 
 
 def _compact(db: Path) -> None:
@@ -439,8 +448,32 @@ def _write_configured_exports() -> list[dict]:
     return written
 
 
-def _preflight(files: RunFiles, options: RunOptions, report: RunReport) -> None:
-    """The checks before anything is built (portrait.preflight); raises RunFailed."""
+def _pending_erasures(raw: Path, publish: Path) -> int:
+    """Erasure requests in the landing zone that the last publication's ledger does not
+    answer yet (0 without a readable publication: there is nothing published to erase from)."""
+    files = sorted((raw / "privacy_requests").glob("*.parquet"))
+    if not files or not publish.exists():
+        return 0
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {literal(str(publish))} as pub (read_only)")
+        return con.execute(
+            "select count(distinct request_id) from read_parquet(?, union_by_name => true) "
+            "where lower(trim(cast(request_type as varchar))) = 'erasure' and request_id not in "
+            "(select erasure_request_id from pub.marts.audit_erasures)",
+            [[str(f) for f in files]]).fetchall()[0][0]
+    except duckdb.Error:
+        return 0
+    finally:
+        con.close()
+
+
+def _preflight(files: RunFiles, options: RunOptions, report: RunReport) -> str | None:
+    """The checks before anything is built (portrait.preflight); raises RunFailed. A refusal
+    of the raw tables (a table missing, or fewer rows) on a night with erasure requests
+    still pending is returned instead: no check may hold back an erasure, so the run builds
+    to apply them, publishes only the last publication without the erased persons, and
+    then fails with the refusal."""
     from portrait.preflight import (PreflightFailed, check_as_of, check_new_files_readable, check_raw_tables,
                                     check_writable, data_dates, inventory, previous_as_of, previous_raw_rows)
 
@@ -467,8 +500,14 @@ def _preflight(files: RunFiles, options: RunOptions, report: RunReport) -> None:
             report.warnings.append(warning)
         for allowed in checked.allowed:
             _say(allowed)
+        deferred = None
         if checked.problems:
-            raise PreflightFailed("; ".join(checked.problems))
+            pending = _pending_erasures(raw, files.publish)
+            if not pending:
+                raise PreflightFailed("; ".join(checked.problems))
+            deferred = "; ".join(checked.problems)
+            _say(f"REFUSED {deferred}; {pending} erasure request(s) are pending, so the run builds to apply "
+                 "them, publishes the last publication without the erased persons, and then fails")
         report.preflight["files_read"] = check_new_files_readable(tables, raw, files.reports, _say)
         if options.as_of:
             first, _ = data_dates(files.private)
@@ -476,6 +515,7 @@ def _preflight(files: RunFiles, options: RunOptions, report: RunReport) -> None:
                                    options.backfill)
             if problems:
                 raise PreflightFailed("; ".join(problems))
+        return deferred
     except PreflightFailed as exc:
         raise RunFailed(str(exc)) from None
 
@@ -512,6 +552,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
         nonlocal step_name
         step_name = name
         report.steps.append({"step": name, "seconds": None})
+        fault_point(f"step:{name}")
         return time.perf_counter()
 
     def done(started: float) -> None:
@@ -522,12 +563,12 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
         the report first, so a kill between them leaves a report that says where it was."""
         report.swap = {"private": swapped_private, "publication": False, "exports": False}
         _write_report(files, report)
-        _fault_point("between-swaps")
+        fault_point("between-swaps")
         os.replace(files.publish_tmp, files.publish)
         fsync(files.publish.parent)
         report.swap["publication"] = True
         _write_report(files, report)
-        _fault_point("before-exports-switch")
+        fault_point("before-exports-switch")
         version_dir = files.exports / files.run_id
         os.replace(files.exports_partial, version_dir)
         erased = bool(report.erasure and report.erasure["compacted"])
@@ -535,6 +576,65 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
         report.swap["exports"] = True
         report.exports = str(files.exports / "current")
         _write_report(files, report)
+
+    def record_erasures(new_entries: int, builds: int) -> bool:
+        """The erasure part of the report from the working file's ledger; whether this
+        build applied erasures the last publication does not have."""
+        published = files.publish.exists()
+        applied = _ledger(files.work) - (_ledger(files.publish) if published else set())
+        not_applicable = {request for request, _ in _ledger(files.work, "not_applicable")
+                          - (_ledger(files.publish, "not_applicable") if published else set())}
+        report.erasure = {"new_entries": new_entries, "builds": builds,
+                          "newly_applied_requests": len({request for request, _ in applied}),
+                          "not_applicable_requests": len(not_applicable),
+                          "not_applicable_reasons": _not_applicable_reasons(files.work, not_applicable),
+                          "compacted": False}
+        if not_applicable:
+            _say(f"erasure: {len(not_applicable)} request(s) could not be applied and are answered as "
+                 f"not_applicable in audit_erasures ({report.erasure['not_applicable_reasons']})")
+        return bool(applied) or new_entries > 0
+
+    def erase_from_channel_exports() -> None:
+        """Channel exports already written hold the erased persons: delete those files (the
+        data controller tells their recipients: marts.audit_export_erasures)."""
+        from portrait.activation.exports import erase_from_exports
+        from portrait.publish import erased_persons
+
+        deleted = erase_from_exports(paths.export_dir(), erased_persons(files.work))
+        report.erasure["export_files_deleted"] = sorted({d["export_id"] for d in deleted})
+        if deleted:
+            _say(f"erasure: deleted {len(report.erasure['export_files_deleted'])} channel export file(s) "
+                 "that held erased persons")
+
+    def republish_without_erased(why: str) -> Callable[[], None]:
+        """No check may hold back an erasure: the last publication goes out again without
+        the erased persons (called in the `except` below, after the failure is reported)."""
+        def swap() -> None:
+            _say(f"erasure: {why}, so the last publication is published again without the erased persons")
+            write_redacted_publication(files.publish, files.work, files.publish_tmp,
+                                       files.exports_partial, files.run_id)
+            swap_publication()
+            report.erasure_publication = True
+        return swap
+
+    def held_erasures(entries_before: int, builds: int, since: float) -> Callable[[], None] | None:
+        """A failed dbt build: when its erasure models were built all the same (a failing
+        test elsewhere skips only what lies downstream of it) and listed erasures the last
+        publication does not have, those go out (the last publication without the erased
+        persons, the channel exports holding them deleted)."""
+        if not files.publish.exists() or not files.work.exists():
+            return None
+        statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in _run_results(since)}
+        if any(statuses.get(model) != "success" for model in ERASURE_MODELS):
+            if _pending_erasures(paths.raw_dir().resolve(), files.publish):
+                _say("erasure: the build failed before its erasure models were built "
+                     f"({', '.join(m + ': ' + statuses.get(m, 'not run') for m in ERASURE_MODELS)}); "
+                     "the pending erasure requests are applied by the next run that builds them")
+            return None
+        if not record_erasures(_suppression_entries(files.work) - entries_before, builds):
+            return None
+        erase_from_channel_exports()
+        return republish_without_erased("the build failed")
 
     try:
         with run_lock(files.lock):
@@ -547,7 +647,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
             from portrait.hash_key import check_run_key
 
             check_run_key(files.private, files.publish)  # a missing or different key stops here
-            _preflight(files, options, report)
+            refused = _preflight(files, options, report)
             unreadable = _readable_publication(files)
             if unreadable:
                 report.warnings.append(unreadable)
@@ -585,9 +685,11 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                     result = run_dbt(["retry", "--threads", "1"], env=build_env, check=False, die_with_parent=True,
                                      output_to_stderr=True)
                     if result.returncode != 0:
+                        erasure_swap = held_erasures(entries_before, build, build_started)
                         raise RunFailed(f"dbt retry of the nodes that ran out of memory failed too (exit "
                                         f"{result.returncode}); see its output above and logs/dbt.log")
                 if result.returncode != 0:
+                    erasure_swap = held_erasures(entries_before, build, build_started)
                     raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
                 _checkpoint(files.work)
                 os.chmod(files.work, 0o600)  # staging holds PII: owner-only, also on a first build
@@ -603,33 +705,13 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
             # Erasures applied since the last publication (this run's, or those of a plain
             # `dbt build` or of a run killed between its swaps): what the published files,
             # the exports and the freed blocks of the private file may still hold.
-            published = files.publish.exists()
-            applied = _ledger(files.work) - (_ledger(files.publish) if published else set())
-            not_applicable = {request for request, _ in _ledger(files.work, "not_applicable")
-                              - (_ledger(files.publish, "not_applicable") if published else set())}
-            report.erasure = {"new_entries": entries - entries_before, "builds": build,
-                              "newly_applied_requests": len({request for request, _ in applied}),
-                              "not_applicable_requests": len(not_applicable),
-                              "not_applicable_reasons": _not_applicable_reasons(files.work, not_applicable),
-                              "compacted": False}
-            if not_applicable:
-                _say(f"erasure: {len(not_applicable)} request(s) could not be applied and are answered as "
-                     f"not_applicable in audit_erasures ({report.erasure['not_applicable_reasons']})")
-            if applied or entries > entries_before:
+            if record_erasures(entries - entries_before, build):
                 _say(f"erasure: {report.erasure['newly_applied_requests']} request(s) applied since the last "
                      "publication; rewriting the working file so no freed block keeps erased data")
+                fault_point("compact")
                 _compact(files.work)
                 report.erasure["compacted"] = True
-                # Channel exports already written hold the erased persons: delete those files
-                # now (the data controller tells their recipients: marts.audit_export_erasures).
-                from portrait.activation.exports import erase_from_exports
-                from portrait.publish import erased_persons
-
-                deleted = erase_from_exports(paths.export_dir(), erased_persons(files.work))
-                report.erasure["export_files_deleted"] = sorted({d["export_id"] for d in deleted})
-                if deleted:
-                    _say(f"erasure: deleted {len(report.erasure['export_files_deleted'])} channel export file(s) "
-                         "that held erased persons")
+                erase_from_channel_exports()
             # The export ledger is keyed by person id too: a merge moves its rows to the survivor.
             from portrait.activation.exports import follow_merges
 
@@ -638,6 +720,11 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                 _say(f"exports: {merged} ledger row(s) of merged person ids now count for the surviving person")
             report.as_of_date = _as_of_date(files.work) or report.as_of_date
             done(started)
+            if refused:
+                step_name = "preflight"  # the refusal, deferred only to apply the erasures
+                if files.publish.exists() and report.erasure["compacted"]:
+                    erasure_swap = republish_without_erased("the raw tables were refused")
+                raise RunFailed(refused)
 
             started = step("validate")
             previous = files.publish if files.publish.exists() else None
@@ -665,16 +752,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                     _say(f"  FAILED {expectation['table']}: {expectation['check']} "
                          f"({expectation['expectation_type']}; observed {expectation['observed']})")
                 if previous is not None and report.erasure["compacted"]:
-                    # No check may hold back an erasure: the last publication goes out again
-                    # without the erased persons (in `finally` below, after the failure is
-                    # reported).
-                    def erasure_swap() -> None:
-                        _say("erasure: the new build failed validation, so the last publication is published "
-                             "again without the erased persons")
-                        write_redacted_publication(files.publish, files.work, files.publish_tmp,
-                                                   files.exports_partial, files.run_id)
-                        swap_publication()
-                        report.erasure_publication = True
+                    erasure_swap = republish_without_erased("the new build failed validation")
                 raise RunFailed(f"{len(failed)} of {len(validation['expectations'])} expectations failed")
 
             started = step("publish")
@@ -705,6 +783,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                 _remove(files.failed)  # an older failed build may still hold the erased persons
             done(started)
             report.status = "published"
+            _write_report(files, report)  # a kill during the channel exports leaves this
 
             if options.exports:
                 started = step("exports")

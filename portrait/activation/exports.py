@@ -39,6 +39,7 @@ from pathlib import Path
 import duckdb
 
 from portrait import paths
+from portrait.faults import fault_point
 from portrait.activation import hashing
 from portrait.identity.canonical import canonical
 
@@ -403,11 +404,15 @@ def export(audience: str, channel_name: str, delta: bool = False, out: Path | No
 
         folder = out or (root / audience / channel_name)
         _owner_only_dir(folder)
+        _settle_partials(folder, ledger)
         stem = f"{audience}__{channel_name}__{kind}__{created.strftime('%Y%m%dT%H%M%SZ')}"
         target = folder / f"{stem}.{file_format}"
         columns = list(channel.columns) + (["change"] if kind == "delta" else [])
-        _write_rows(target, columns, file_rows, file_format)
-        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        # Written under a `.partial` name, recorded in the ledger, then renamed into place:
+        # a vendor's pickup never sees a file the ledger does not know (whose persons the
+        # next delta would send again), and the ledger never records a file that is lost.
+        _write_rows(_partial(target), columns, file_rows, file_format)
+        digest = hashlib.sha256(_partial(target).read_bytes()).hexdigest()
         manifest = {
             "export_id": export_id, "audience": audience, "channel": channel_name, "kind": kind,
             "rows": sum(1 for r in file_rows if r.get("change", "entered") == "entered"),
@@ -418,8 +423,9 @@ def export(audience: str, channel_name: str, delta: bool = False, out: Path | No
             "excluded_rows": excluded, "capped_rows": capped, "frequency_cap_per_week": cap,
         }
         manifest_path = folder / f"{stem}.manifest.json"
-        manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        os.chmod(manifest_path, 0o600)
+        _partial(manifest_path).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        os.chmod(_partial(manifest_path), 0o600)
+        fault_point("export-before-ledger")
         ledger.execute("begin")
         ledger.execute("insert into exports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [export_id, audience, channel_name, kind, manifest["rows"], exited_rows, len(control),
@@ -428,9 +434,38 @@ def export(audience: str, channel_name: str, delta: bool = False, out: Path | No
                            [[export_id, p, h, False, p in in_file] for p, _, h in included + held_back]
                            + [[export_id, p, None, True, False] for p in control])
         ledger.execute("commit")
+        fault_point("export-before-rename")
+        os.replace(_partial(target), target)
+        os.replace(_partial(manifest_path), manifest_path)
     finally:
         ledger.close()
     return manifest
+
+
+PARTIAL = ".partial"
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + PARTIAL)
+
+
+def _settle_partials(folder: Path, ledger: duckdb.DuckDBPyConnection) -> None:
+    """Finish what an export killed midway left in `folder`: a `.partial` file the ledger
+    records is renamed into place (the ledger counts its persons as sent), one it does not
+    record is deleted (its persons go in the next file)."""
+    partials = sorted(folder.glob(f"*{PARTIAL}"))
+    if not partials:
+        return
+    recorded = {Path(r[0]).name for r in ledger.execute("select file from exports").fetchall()}
+    stems = {name.rsplit(".", 1)[0] for name in recorded}
+    for partial in partials:
+        final = partial.with_name(partial.name.removesuffix(PARTIAL))
+        name = final.name
+        stem = name.removesuffix(".manifest.json") if name.endswith(".manifest.json") else name.rsplit(".", 1)[0]
+        if stem in stems:
+            os.replace(partial, final)
+        else:
+            partial.unlink()
 
 
 def _excluded_persons(con: duckdb.DuckDBPyConnection, root: Path, config: dict) -> set[str]:

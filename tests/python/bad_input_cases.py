@@ -152,13 +152,35 @@ CASES: list[Case] = [
     Case("gate_fails_with_erasure", "the quality gate fails on a night that applied an erasure", "fails",
          "exit 1, but the last publication is published again without the erased persons "
          "(`erasure_publication: true` in the report)", "fix what the gate names, run again",
-         "test_bad_input.py::test_a_failed_gate_still_publishes_the_erasure"),
+         "test_bad_input.py::test_a_failed_run_still_publishes_the_erasure[gate]"),
+    Case("dbt_test_fails_with_erasure", "a dbt test fails on a night with an erasure", "fails",
+         "exit 1, but when the erasure models built (a failing test skips only what lies downstream of it) the "
+         "last publication is published again without the erased persons and export files holding them are "
+         "deleted", "fix what the test names, run again",
+         "test_bad_input.py::test_a_failed_run_still_publishes_the_erasure[dbt_test]"),
+    Case("refused_with_erasure", "the preflight refuses a raw table (missing, or fewer rows) while an erasure "
+         "request is pending", "fails",
+         "the run builds all the same to apply the erasure, publishes the last publication without the erased "
+         "persons, then exits 1 with the refusal (`failed_step: preflight`)", "as for the refusal",
+         "test_bad_input.py::test_a_failed_run_still_publishes_the_erasure[refused_table]"),
     Case("unreadable_publication", "the published file is empty or not a DuckDB file", "warned",
          "moved aside (`.unreadable-<run id>`), a new one published from the private warehouse",
          "nothing to do", "test_bad_input.py::test_an_unreadable_publication_is_rebuilt"),
     # --- faults during a run
+    Case("kill_at_step", "`kill -9` at the start of a step (preflight, copy, build, validate, publish)", "fails",
+         "nothing anyone sees changes and no report claims anything; the next run removes the leftovers",
+         "run again", "test_run.py::test_a_run_killed_at_each_step_leaves_whole_versions_and_a_report_of_what_was_published[step:validate]"),
     Case("kill_midway", "`kill -9` during the build", "fails", "nothing published changes; the next run cleans up",
          "run again", "test_run.py::test_a_run_killed_midway_changes_nothing_and_the_next_run_publishes_while_bi_reads"),
+    Case("kill_before_exports", "`kill -9` after the published file's rename, before the Parquet exports' switch, "
+         "or before the channel exports", "fails",
+         "the run report on disk names the new publication (`swap`, or `status: published`); the Parquet exports "
+         "stay the last complete set until the next run", "run again",
+         "test_run.py::test_a_run_killed_at_each_step_leaves_whole_versions_and_a_report_of_what_was_published[before-exports-switch]"),
+    Case("kill_during_channel_export", "`kill -9` while a channel export is written", "fails",
+         "no file appears in the vendor's folder; the next export puts a file the ledger recorded in place, and "
+         "drops one it did not (its persons go in the next file): no one is sent twice or lost", "export again",
+         "test_activation.py::test_an_export_killed_midway_is_settled_by_the_next_and_no_one_is_sent_twice[export-before-rename]"),
     Case("kill_during_swap", "`kill -9` between the final renames", "fails",
          "each file a complete version; the run report (`status: swapping`, `swap`) says which renames were done",
          "run again", "test_run.py::test_a_run_killed_between_the_two_swaps_leaves_each_file_a_complete_version"),

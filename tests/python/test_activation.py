@@ -387,6 +387,38 @@ def test_a_delta_lists_who_left_since_the_last_export_and_pending_opt_outs_count
     assert members == first["rows"] - 1 + first["control_rows"]
 
 
+@pytest.mark.parametrize("fault", ["export-before-ledger", "export-before-rename"])
+def test_an_export_killed_midway_is_settled_by_the_next_and_no_one_is_sent_twice(exporting, fault: str) -> None:
+    """SIGKILL after the file is written but before the ledger records it, or after the
+    ledger records it but before it is renamed into place: the vendor's folder shows no file
+    in either case, and the next export settles it: an unrecorded file is dropped (its
+    persons go in the next file), a recorded one is put in place (its persons are not sent
+    again)."""
+    from portrait.faults import FAULT_ENV
+
+    env, _, root = exporting
+    folder = root / "churn_risk_high" / "sms"
+    killed = portrait(["export", "churn_risk_high", "--channel", "sms", "--json"], {**env, FAULT_ENV: fault})
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert [p.name for p in folder.iterdir() if not p.name.endswith(".partial")] == []
+    assert len(list(folder.glob("*.partial"))) == 2  # the file and its manifest
+    with duckdb.connect(str(root / "ledger.duckdb"), read_only=True) as con:
+        recorded = con.execute("select file, sha256, rows from exports").fetchall()
+    assert len(recorded) == (1 if fault == "export-before-rename" else 0)
+
+    delta = _export(env, "churn_risk_high", "--channel", "sms", "--delta")
+    assert not list(folder.glob("*.partial"))
+    visible = sorted(p.name for p in folder.glob("*.csv"))
+    if recorded:
+        (file, digest, rows), = recorded
+        assert Path(file).name in visible and delta["file"] in visible and len(visible) == 2
+        assert hashlib.sha256(Path(file).read_bytes()).hexdigest() == digest
+        assert (folder / (Path(file).stem + ".manifest.json")).exists()
+        assert rows > 0 and delta["rows"] == 0  # sent once, by the recorded file
+    else:
+        assert visible == [delta["file"]] and delta["rows"] > 0  # sent by the next file
+
+
 def test_the_exclusion_list_excluded_tags_and_the_weekly_cap_apply_to_every_export(exporting) -> None:
     env, _, root = exporting
     first = _export(env, "cart_abandoners_sms", "--channel", "sms")

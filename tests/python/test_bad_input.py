@@ -47,7 +47,7 @@ def test_every_case_names_an_outcome_and_a_test_that_exists() -> None:
             assert re.search(rf"^def {function}\(", source, re.M), f"{case.id}: {case.test} does not exist"
             parameter = test_name.partition("[")[2].rstrip("]")
             if parameter:
-                assert f'"{parameter}"' in (HERE / "test_bad_input.py").read_text(), case.test
+                assert f'"{parameter}"' in source, case.test
 
 
 # ----------------------------------------------------------------------------- a case's warehouse
@@ -385,17 +385,39 @@ def test_erasures_that_cannot_be_applied_are_answered_and_hold_back_nothing(bad_
                            [night.erased_person_id]).fetchall()[0][0] == 0
 
 
-# ----------------------------------------------------------------------------- a failed gate and an erasure
-def test_a_failed_gate_still_publishes_the_erasure(baseline: Path, tmp_path: Path) -> None:
-    """A mart bug the gate catches (a column nulled out), on the night an erasure arrives:
-    exit 1, the new build is not published, but the last publication goes out again
-    without the erased person."""
-    night = new_case(baseline, tmp_path)
-    project = copy_project(tmp_path / "project")
+# ----------------------------------------------------------------------------- a failed run and an erasure
+def _gate_fails(night: Nightly, project: Path) -> None:
+    """A mart bug the quality gate catches (a column nulled out)."""
     model = project / "models" / "marts" / "core" / "dim_person.sql"
     text = model.read_text()
     model.write_text(text.rstrip()[: -len("select * from final")]
                      + "select * replace (cast(null as varchar) as top_category_affinity) from final\n")
+
+
+def _dbt_test_fails(night: Nightly, project: Path) -> None:
+    """A dbt test that fails (it skips what lies downstream of dim_person, not the erasure)."""
+    (project / "tests" / "planted_failure.sql").write_text("select person_id from {{ ref('dim_person') }} limit 1\n")
+
+
+def _table_refused(night: Nightly, project: Path) -> None:
+    """A raw table gone (the preflight refuses it; with an erasure pending it builds first)."""
+    shutil.rmtree(Path(night.env["PORTRAIT_RAW_DIR"]) / "service_tickets")
+
+
+FAILED_RUNS = {"gate": (_gate_fails, "validate", "expectations failed"),
+               "dbt_test": (_dbt_test_fails, "build", "dbt build failed"),
+               "refused_table": (_table_refused, "preflight", "raw table service_tickets is missing")}
+
+
+@pytest.mark.parametrize("failure", list(FAILED_RUNS))
+def test_a_failed_run_still_publishes_the_erasure(failure: str, baseline: Path, tmp_path: Path) -> None:
+    """On the night an erasure arrives, the run fails — at the quality gate, on a dbt test,
+    or on a raw table the preflight refuses — and exits 1 naming why, but the last
+    publication goes out again without the erased person: no check holds back an erasure."""
+    night = new_case(baseline, tmp_path)
+    project = copy_project(tmp_path / "project")
+    break_it, failed_step, message = FAILED_RUNS[failure]
+    break_it(night, project)
     from portrait.generate.contract import RAW_CONTRACT
 
     with duckdb.connect(str(night.publish), read_only=True) as con:
@@ -413,8 +435,9 @@ def test_a_failed_gate_still_publishes_the_erasure(baseline: Path, tmp_path: Pat
                    Path(night.env["PORTRAIT_RAW_DIR"]) / "privacy_requests" / "planted.parquet")
     private_before = night.fingerprint()["private"]
     result, report = night.run(project=project)
-    assert result.returncode == 1
-    assert report["failed_step"] == "validate" and report["erasure_publication"] is True, report.get("message")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert report["failed_step"] == failed_step and message in report["message"], report.get("message")
+    assert report["erasure_publication"] is True, result.stderr[-3000:]
     assert "without the erased persons" in result.stderr
     assert night.fingerprint()["private"] == private_before
     with duckdb.connect(str(night.publish), read_only=True) as con:
@@ -432,7 +455,7 @@ def test_a_failed_gate_still_publishes_the_erasure(baseline: Path, tmp_path: Pat
     assert holding == [] and hashes == 0 and ledger == [("applied",)]
     assert run_ids == [(report["run_id"],)]
     assert rows_after["dim_person"] == rows_before["dim_person"] - 1
-    assert top > 0  # the last good publication's data, not the failed build's
+    assert top > 0  # the last good publication's data, not the new build's
     exported = duckdb.connect().execute(
         f"select count(*) from '{night.exports / 'current' / 'dim_person.parquet'}' where person_id = ?",
         [person_id]).fetchall()[0][0]

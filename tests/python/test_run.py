@@ -1,6 +1,6 @@
 """`portrait run` end to end on the tiny dataset: publish, quality gate, old clients,
-BI readers during a run, and runs killed with SIGKILL (between the two swaps, and
-midway through the build).
+BI readers during a run, and runs killed with SIGKILL (at the start of each step, between
+the two swaps, between the publication and the exports, and midway through the build).
 
 The tests share one warehouse folder and run in file order (each leaves it as the next
 expects: published, and unchanged by a failed run).
@@ -239,6 +239,42 @@ def _processes_using(marker: str) -> list[int]:
     return found
 
 
+def _last_report(nightly: Nightly) -> dict:
+    reports = sorted((nightly.private.parent / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(reports[-1].read_text())
+
+
+@pytest.mark.parametrize("point", ["step:preflight", "step:copy", "step:build", "step:validate", "step:publish",
+                                   "before-exports-switch", "step:exports"])
+def test_a_run_killed_at_each_step_leaves_whole_versions_and_a_report_of_what_was_published(
+        nightly: Nightly, point: str) -> None:
+    """SIGKILL at the start of each step (after the one before it finished), and between
+    the published file's rename and the exports' switch. Before the swap nothing anyone
+    sees changes; after it, the report on disk says what was published. (Midway through
+    the build and between the two renames: the tests below.)"""
+    before = nightly.fingerprint()
+    old_run_id = nightly.published_run_id()
+    reports_before = set((nightly.private.parent / "runs").glob("*.json"))
+    result, _ = nightly.run(env={FAULT_ENV: point})
+    assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
+    after = nightly.fingerprint()
+    new_reports = set((nightly.private.parent / "runs").glob("*.json")) - reports_before
+    if point in ("before-exports-switch", "step:exports"):
+        report = _last_report(nightly)
+        assert report["run_id"] == nightly.published_run_id() != old_run_id
+        assert after["private"] != before["private"] and after["publish"] != before["publish"]
+        if point == "before-exports-switch":
+            assert report["status"] == "swapping"
+            assert report["swap"] == {"private": True, "publication": True, "exports": False}
+            assert after["exports"] == before["exports"]  # the last complete exports, until the next run
+        else:
+            assert report["status"] == "published" and report["swap"]["exports"] is True
+            assert after["exports"] != before["exports"] and report["channel_exports"] == []
+    else:
+        assert after == before and nightly.published_run_id() == old_run_id
+        assert not new_reports  # killed before the swap: no report claims anything
+
+
 def test_a_run_killed_between_the_two_swaps_leaves_each_file_a_complete_version(nightly: Nightly) -> None:
     """Killed at the most delicate moment (the private file swapped, the published one not
     yet): both files are whole versions, BI still reads the last publication, and the
@@ -255,8 +291,7 @@ def test_a_run_killed_between_the_two_swaps_leaves_each_file_a_complete_version(
         assert con.execute("select count(*) from marts.dim_person").fetchall()[0][0] > 0
     assert list(nightly.publish.parent.glob(f".{nightly.publish.name}.new-*")), "the new publication was written"
     # the run's report, written before the renames, says how far it got
-    reports = sorted((nightly.private.parent / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    report = json.loads(reports[-1].read_text())
+    report = _last_report(nightly)
     assert report["status"] == "swapping" and report["published_tables"]
     assert report["swap"] == {"private": True, "publication": False, "exports": False}
 
