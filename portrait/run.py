@@ -617,11 +617,16 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
             report.erasure_publication = True
         return swap
 
-    def held_erasures(entries_before: int, builds: int, since: float) -> Callable[[], None] | None:
+    def held_erasures(entries_before: int, builds: int, since: float, args: list[str],
+                      env: dict[str, str]) -> Callable[[], None] | None:
         """A failed dbt build: when its erasure models were built all the same (a failing
-        test elsewhere skips only what lies downstream of it) and listed erasures the last
-        publication does not have, those go out (the last publication without the erased
-        persons, the channel exports holding them deleted)."""
+        test elsewhere skips only what lies downstream of it) and listed new erasures, the
+        erasure models alone are brought up to date (as the extra builds of a good night
+        do: entries listed by one build take effect in the next), and the erasures go out:
+        the last publication without the erased persons, the channel exports holding them
+        deleted."""
+        from portrait.dbt import run_dbt
+
         if not files.publish.exists() or not files.work.exists():
             return None
         statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in _run_results(since)}
@@ -631,7 +636,23 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                      f"({', '.join(m + ': ' + statuses.get(m, 'not run') for m in ERASURE_MODELS)}); "
                      "the pending erasure requests are applied by the next run that builds them")
             return None
-        if not record_erasures(_suppression_entries(files.work) - entries_before, builds):
+        previous, entries = entries_before, _suppression_entries(files.work)
+        if entries == previous:
+            return None
+        selection = ["run", "--select", *(f"+{model}" for model in ERASURE_MODELS),
+                     *[arg for arg in args[1:] if arg != "--full-refresh"]]
+        while entries != previous:
+            if builds >= MAX_BUILDS:
+                _say(f"erasure: still new suppression entries after {MAX_BUILDS} builds; not published")
+                return None
+            builds += 1
+            _say(f"erasure: the build failed; bringing only the erasure models up to date (dbt {' '.join(selection)})")
+            result = run_dbt(selection, env=env, check=False, die_with_parent=True, output_to_stderr=True)
+            if result.returncode != 0:
+                _say("erasure: the erasure models failed too; the erasures are applied by the next run that builds")
+                return None
+            previous, entries = entries, _suppression_entries(files.work)
+        if not record_erasures(entries - entries_before, builds):
             return None
         erase_from_channel_exports()
         return republish_without_erased("the build failed")
@@ -685,11 +706,11 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                     result = run_dbt(["retry", "--threads", "1"], env=build_env, check=False, die_with_parent=True,
                                      output_to_stderr=True)
                     if result.returncode != 0:
-                        erasure_swap = held_erasures(entries_before, build, build_started)
+                        erasure_swap = held_erasures(entries_before, build, build_started, args, build_env)
                         raise RunFailed(f"dbt retry of the nodes that ran out of memory failed too (exit "
                                         f"{result.returncode}); see its output above and logs/dbt.log")
                 if result.returncode != 0:
-                    erasure_swap = held_erasures(entries_before, build, build_started)
+                    erasure_swap = held_erasures(entries_before, build, build_started, args, build_env)
                     raise RunFailed(f"dbt build failed (exit {result.returncode}); see its output above and logs/dbt.log")
                 _checkpoint(files.work)
                 os.chmod(files.work, 0o600)  # staging holds PII: owner-only, also on a first build
