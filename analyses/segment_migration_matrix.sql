@@ -1,31 +1,44 @@
-{# Segment migration matrix: how many persons moved from each segment to each other
-   segment of one scheme between two moments, from the snapshot history — "who moved from
-   loyal to at risk this month". Vars: `scheme` (default `rfm`), `from_at` and `to_at`
-   (UTC timestamps; default 30 days ago and now). Compile with
-   `dbt compile --select segment_migration_matrix --vars '{scheme: lifecycle}'` and run
-   the SQL in target/compiled. #}
+{# Segment migration matrix between any two dates: how many persons moved from each
+   segment of one scheme to each other segment — "who moved from loyal to at risk since
+   March". Reads `fct_person_segment_history` (a person's segment on a date is that of the
+   last evaluation date on or before it). Vars: `scheme` (default `rfm`), `from_date` and
+   `to_date` (local dates; default the last month end before the as-of date, and the as-of
+   date). For consecutive months `agg_segment_migration` has the answer ready. Compile with
+   `dbt compile --select segment_migration_matrix --vars '{scheme: lifecycle, from_date:
+   2026-01-31}'` and run the SQL in target/compiled. #}
 {%- set scheme = var('scheme', 'rfm') %}
-{%- set from_at = var('from_at', none) %}
-{%- set to_at = var('to_at', none) %}
-{%- set from_sql = "cast('" ~ from_at ~ "' as timestamp)" if from_at
-    else dbt.dateadd('day', -30, dbt.current_timestamp()) %}
-{%- set to_sql = "cast('" ~ to_at ~ "' as timestamp)" if to_at else dbt.current_timestamp() %}
+{%- set from_date = var('from_date', none) %}
+{%- set to_date = var('to_date', none) %}
 
 with
 
 history as (
-    select * from {{ ref('snap_profile__person_segments') }}
+    select * from {{ ref('fct_person_segment_history') }}
     where scheme = '{{ scheme }}'
+),
+
+as_of as (
+    select * from {{ ref('int_profile__as_of_date') }}
 ),
 
 moments as (
     select
         'from' as moment,
-        {{ from_sql }} as moment_at
+        {% if from_date -%}
+            cast('{{ from_date }}' as date)
+        {%- else -%}
+            cast({{ dbt.dateadd('day', -1, dbt.date_trunc('month', 'as_of.as_of_date')) }} as date)
+        {%- endif %} as moment_date
+    from as_of
     union all
     select
         'to' as moment,
-        {{ to_sql }} as moment_at
+        {% if to_date -%}
+            cast('{{ to_date }}' as date)
+        {%- else -%}
+            as_of.as_of_date
+        {%- endif %} as moment_date
+    from as_of
 ),
 
 segments_at_moments as (
@@ -36,8 +49,8 @@ segments_at_moments as (
     from history
     inner join moments
         on
-            history.dbt_valid_from <= moments.moment_at
-            and (history.dbt_valid_to is null or history.dbt_valid_to > moments.moment_at)
+            history.valid_from <= moments.moment_date
+            and (history.valid_to is null or history.valid_to > moments.moment_date)
 ),
 
 moves as (
@@ -51,11 +64,11 @@ moves as (
 
 final as (
     select
-        coalesce(from_segment, '(not yet a person)') as from_segment,
-        coalesce(to_segment, '(gone)') as to_segment,
+        coalesce(from_segment, 'not_seen') as from_segment,
+        to_segment,
         count(*) as persons
     from moves
-    group by coalesce(from_segment, '(not yet a person)'), coalesce(to_segment, '(gone)')
+    group by coalesce(from_segment, 'not_seen'), to_segment
 )
 
 select * from final

@@ -77,6 +77,8 @@ KEYS = {
     "agg_daily_kpis": ["kpi_date", "channel"],
     "fct_person_category_activity": ["person_id", "category", "window_name"],
     "fct_order_lines": ["order_key", "line_no"],
+    "fct_person_segment_history": ["person_id", "scheme", "valid_from"],
+    "agg_segment_migration": ["scheme", "period_end", "from_segment", "to_segment"],
 }
 # Columns with a closed range.
 RANGES = {
@@ -93,6 +95,8 @@ RANGES = {
 SETS = {
     "fct_person_segments": {"scheme": ["rfm", "lifecycle", "aipl", "value_tier", "persona"]},
     "agg_segment_summary": {"scheme": ["rfm", "lifecycle", "aipl", "value_tier", "persona"]},
+    "fct_person_segment_history": {"scheme": ["rfm", "lifecycle", "aipl", "value_tier", "persona"]},
+    "agg_segment_migration": {"scheme": ["rfm", "lifecycle", "aipl", "value_tier", "persona"]},
     "dim_tag": {"category": ["basic", "behaviour", "transaction", "lifecycle", "preference", "risk", "predictive"],
                 "kind": ["factual", "rule", "predictive"]},
     "fct_model_runs": {"status": ["fitted", "too_thin"]},

@@ -13,7 +13,8 @@ For each cell this computes, with maintained libraries rather than hand-written 
 - the relative uplift (treatment rate / control rate − 1) with the log-adjusted ratio
   interval, when the control group converted at all;
 - Benjamini–Hochberg q-values (statsmodels `multipletests(method="fdr_bh")`) across the
-  cells of one family (the campaigns' overall rows are one family);
+  cells of one family (the campaigns' overall rows are one family; the segments of one
+  campaign in one scheme another);
 - incremental orders and revenue: the per-person difference between the groups times the
   treatment group's size, revenue with a percentile bootstrap interval (scipy
   `stats.bootstrap`, both groups resampled independently, seeded per cell);
@@ -128,18 +129,35 @@ def add_q_values(results: pd.DataFrame, family: list[str]) -> pd.DataFrame:
     return results
 
 
-def campaign_results(assignments: pd.DataFrame, min_group_persons: int) -> pd.DataFrame:
+def campaign_results(assignments: pd.DataFrame, min_group_persons: int,
+                     segments: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per campaign (`scheme` = `segment_code` = `overall`): every person assigned to one
-    group (conflicting assignments left out). The campaigns' overall rows are one family
-    for the q-values."""
+    group (conflicting assignments left out); and per campaign, scheme and segment when
+    `segments` gives each assigned person's segment per scheme (`campaign_id`,
+    `person_id`, `scheme`, `segment_code`: the segment before the campaign started).
+    Families for the q-values: the campaigns' overall rows are one; the segments of one
+    campaign in one scheme are another (the segments looked at together)."""
     analysed = assignments[~assignments["is_conflicting"].astype(bool)]
     rows = []
     for campaign_id, persons in analysed.groupby("campaign_id", sort=True):
         rows.append({"campaign_id": campaign_id, "scheme": "overall", "segment_code": "overall",
                      **cell_result(persons, min_group_persons, _seed(str(campaign_id), "overall"))})
+    if segments is not None and len(segments):
+        outcome_columns = ["campaign_id", "person_id", "assigned_group", "converted", "orders_in_window",
+                           "revenue_in_window"]
+        cells = segments[["campaign_id", "person_id", "scheme", "segment_code"]].merge(
+            analysed[outcome_columns], on=["campaign_id", "person_id"], how="inner")
+        for (campaign_id, scheme, segment_code), persons in cells.groupby(
+                ["campaign_id", "scheme", "segment_code"], sort=True):
+            rows.append({"campaign_id": campaign_id, "scheme": scheme, "segment_code": segment_code,
+                         **cell_result(persons, min_group_persons,
+                                       _seed(str(campaign_id), str(scheme), str(segment_code)))})
     results = pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS if c != "q_value"])
-    results = add_q_values(results, ["scheme"])
-    return results[RESULT_COLUMNS]
+    overall = results["scheme"] == "overall"
+    results = pd.concat([add_q_values(results[overall], ["scheme"]),
+                         add_q_values(results[~overall], ["campaign_id", "scheme"])])
+    return results.sort_values(["campaign_id", "scheme", "segment_code"], kind="stable")[RESULT_COLUMNS] \
+        .reset_index(drop=True)
 
 
 __all__ = ["campaign_results", "cell_result", "conversion_difference", "incremental_revenue_interval",

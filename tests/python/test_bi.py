@@ -91,3 +91,89 @@ def test_order_lines_carry_their_orders_and_add_up_to_the_category_spend(publish
         select category, sum(spend) from marts.fct_person_category_activity
         where window_name = 'lifetime' group by 1""").fetchall())
     assert lines == activity and lines
+
+
+# ----------------------------------------------------------------------------- segment history
+def _segments_on(con: duckdb.DuckDBPyConnection, on_date) -> dict[tuple[str, str], str]:
+    """(person, scheme) -> segment on a date, looked up in the published history."""
+    return {(p, s): code for p, s, code in con.execute(
+        "select person_id, scheme, segment_code from marts.fct_person_segment_history "
+        "where valid_from <= ? and (valid_to > ? or valid_to is null)", [on_date, on_date]).fetchall()}
+
+
+def test_the_current_history_rows_are_todays_segments(published) -> None:
+    current = set(published.execute("select person_id, scheme, segment_code from marts.fct_person_segment_history "
+                                    "where is_current").fetchall())
+    today = set(published.execute("select person_id, scheme, segment_code from marts.fct_person_segments").fetchall())
+    assert current == today and len(today) == 5 * published.execute(
+        "select count(*) from marts.dim_person").fetchall()[0][0]
+    as_of = published.execute("select max(as_of_date) from marts.fct_person_segments").fetchall()[0][0]
+    assert _segments_on(published, as_of) == {(p, s): c for p, s, c in today}
+
+
+def test_lifecycle_on_past_dates_is_recomputed_from_the_orders_of_then(published) -> None:
+    """On every month end and every campaign's eve, the published history's lifecycle
+    segment equals one computed here from `marts.fct_orders` up to that date alone (with
+    the project's thresholds): orders after a date never move its segment, so a campaign
+    is split by segments it could not have moved."""
+    import datetime as dt
+
+    import yaml
+
+    from portrait.paths import PROJECT_DIR
+
+    variables = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    new, active, silent, warning = (variables[f"portrait__lifecycle_{name}_days"]
+                                    for name in ("new", "active", "silent", "churn_warning"))
+    month_ends = [r[0] for r in published.execute(
+        "select distinct period_start from marts.agg_segment_migration order by 1").fetchall()]
+    campaign_eves = [r[0] - dt.timedelta(days=1) for r in published.execute(
+        "select distinct start_date from marts.dim_campaign where start_date > ? order by 1",
+        [month_ends[0]]).fetchall()]
+    assert len(month_ends) >= 12 and campaign_eves
+    purchases = published.execute("select person_id, order_date from marts.fct_orders "
+                                  "where is_purchase and person_id is not null").fetchall()
+    checked = 0
+    for on_date in month_ends[-6:] + campaign_eves[-6:]:
+        first, last = {}, {}
+        for person, day in purchases:
+            if day <= on_date:
+                first[person] = min(first.get(person, day), day)
+                last[person] = max(last.get(person, day), day)
+        published_lifecycle = {p: code for (p, s), code in _segments_on(published, on_date).items()
+                               if s == "lifecycle"}
+        for person, code in published_lifecycle.items():
+            if person not in last:
+                expected = "prospect"
+            elif (on_date - first[person]).days < new:
+                expected = "new"
+            else:
+                since = (on_date - last[person]).days
+                expected = ("active" if since < active else "silent" if since < silent
+                            else "churn_warning" if since < warning else "churned")
+            assert code == expected, (on_date, person, code, expected)
+            checked += 1
+        # every buyer of then is in the history on that date
+        assert set(last) <= set(published_lifecycle), on_date
+    assert checked > 1000
+
+
+def test_the_migration_counts_the_moves_between_month_ends(published) -> None:
+    """Each period of `agg_segment_migration` equals the moves read from the history on its
+    two dates, for every scheme; a period's rows add up to the persons at its end."""
+    periods = published.execute("select distinct period_start, period_end from marts.agg_segment_migration "
+                                "order by period_end desc limit 2").fetchall()
+    for start, end in periods:
+        before, after = _segments_on(published, start), _segments_on(published, end)
+        expected: dict[tuple, int] = {}
+        for (person, scheme), to_segment in after.items():
+            key = (scheme, before.get((person, scheme), "not_seen"), to_segment)
+            expected[key] = expected.get(key, 0) + 1
+        published_moves = {(s, f, t): n for s, f, t, n in published.execute(
+            "select scheme, from_segment, to_segment, persons from marts.agg_segment_migration "
+            "where period_end = ?", [end]).fetchall()}
+        assert published_moves == expected, end
+        assert {s for s, _, _ in expected} == {"rfm", "lifecycle", "aipl", "value_tier", "persona"}
+    # something moves, in every scheme but perhaps persona, over the last period
+    moved = {s for (s, f, t) in published_moves if f != t and f != "not_seen"}
+    assert {"rfm", "lifecycle", "aipl", "value_tier"} <= moved

@@ -56,6 +56,56 @@ def test_published_results_equal_a_library_computation_from_the_published_touche
     assert list(results.loc[ids, "q_value"]) == pytest.approx(list(q))
 
 
+def test_segment_rows_split_each_campaign_by_the_segments_of_the_day_before_it(published) -> None:
+    """Per campaign and scheme, the segment rows hold the campaign's analysed persons, each
+    in the segment the published history gives them on the day before the campaign's
+    start (never today's), with the same statistics as the overall rows and q-values
+    across the segments of one campaign in one scheme."""
+    persons = published.execute("""
+        select touches.campaign_id, touches.person_id, any_value(touches.assigned_group) as assigned_group,
+               bool_or(touches.converted) as converted, any_value(campaign.start_date) as start_date
+        from marts.fct_campaign_touches as touches
+        inner join marts.dim_campaign as campaign on campaign.campaign_id = touches.campaign_id
+        where touches.is_analysed group by touches.campaign_id, touches.person_id""").df()
+    history = published.execute("select person_id, scheme, segment_code, valid_from, valid_to "
+                                "from marts.fct_person_segment_history").df()
+    results = published.execute("select * from marts.agg_campaign_results where scheme <> 'overall'").df()
+    assert set(results["scheme"]) == {"rfm", "lifecycle", "aipl", "value_tier", "persona"}
+    # the segment of each analysed person on the campaign's eve, read from the history
+    eve = persons.assign(eve=pd.to_datetime(persons["start_date"]) - pd.Timedelta(days=1))
+    joined = eve.merge(history, on="person_id", how="left")
+    valid_from, valid_to = pd.to_datetime(joined["valid_from"]), pd.to_datetime(joined["valid_to"])
+    on_eve = joined[(valid_from <= joined["eve"]) & (valid_to.isna() | (valid_to > joined["eve"]))]
+    checked = 0
+    for (campaign_id, scheme), rows in results.groupby(["campaign_id", "scheme"]):
+        cell_persons = on_eve[(on_eve.campaign_id == campaign_id) & (on_eve.scheme == scheme)]
+        everyone = persons[persons.campaign_id == campaign_id]
+        expected = {}
+        for segment_code, group in cell_persons.groupby("segment_code"):
+            t, c = group[group.assigned_group == "treatment"], group[group.assigned_group == "control"]
+            expected[segment_code] = (len(t), len(c), int(t.converted.sum()), int(c.converted.sum()))
+        not_seen = everyone[~everyone.person_id.isin(cell_persons.person_id)]
+        if len(not_seen):
+            t, c = not_seen[not_seen.assigned_group == "treatment"], not_seen[not_seen.assigned_group == "control"]
+            expected["not_seen"] = (len(t), len(c), int(t.converted.sum()), int(c.converted.sum()))
+        got = {r.segment_code: (r.treatment_persons, r.control_persons, r.treatment_conversions,
+                                r.control_conversions) for r in rows.itertuples()}
+        assert got == expected, (campaign_id, scheme)
+        for r in rows.itertuples():
+            assert r.is_small_cell == (min(r.treatment_persons, r.control_persons) < 30)
+            if r.treatment_persons and r.control_persons:
+                low, high = confint_proportions_2indep(r.treatment_conversions, r.treatment_persons,
+                                                       r.control_conversions, r.control_persons,
+                                                       method="newcomb", compare="diff")
+                assert (r.uplift_ci_low, r.uplift_ci_high) == (pytest.approx(low), pytest.approx(high))
+        known = rows[rows.p_value.notna()]
+        if len(known):
+            q = multipletests(known.p_value.to_numpy(), method="fdr_bh")[1]
+            assert list(known.q_value) == pytest.approx(list(q))
+        checked += 1
+    assert checked >= 5 * 20
+
+
 def test_dim_campaign_accounts_for_every_touch_and_person(published) -> None:
     campaigns = published.execute("""
         select campaign.campaign_id, campaign.touches, campaign.unresolved_touches,

@@ -111,3 +111,22 @@ def test_every_relation_and_column_is_described(tiny_warehouse: Warehouse) -> No
                         if not documented.get(name.lower(), {}).get("description", "").strip()]
     assert len(catalog["nodes"]) > 50
     assert not undescribed, undescribed[:50]
+
+
+def test_a_retired_relation_is_dropped_by_the_next_invocation(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
+    """An existing warehouse that still holds a relation the project no longer builds (the
+    old segment snapshot, which holds person ids no erasure hook reaches any more) loses it
+    at the next dbt invocation, which says so."""
+    env = {**tiny_warehouse.env, "PORTRAIT_DB": str(tmp_path / "portrait.duckdb")}
+    shutil.copyfile(tiny_warehouse.db, env["PORTRAIT_DB"])
+    with duckdb.connect(env["PORTRAIT_DB"]) as con:
+        con.execute("create schema if not exists snapshots")
+        con.execute("create table snapshots.snap_profile__person_segments as select 'p' as person_id")
+    result = run_dbt(["run", "--select", "int_profile__as_of_date"], env=env, work_dir=tmp_path, capture=True,
+                     check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "dropping" in result.stdout and "snap_profile__person_segments" in result.stdout
+    with duckdb.connect(env["PORTRAIT_DB"], read_only=True) as con:
+        left = con.execute("select count(*) from duckdb_tables() where table_name = 'snap_profile__person_segments'"
+                           ).fetchall()[0][0]
+    assert left == 0

@@ -2,30 +2,32 @@
    `loyalty` with `portrait__aipl_loyalty_orders_365d` or more orders in 365 days,
    `purchase` with one, `interest` with interest behaviour (product views, searches,
    favourites, shares, cart adds, content engagement) in the last 90 days, else
-   `awareness` (known in some channel). `score` is the stage number 1-4. #}
+   `awareness` (known in some channel). `score` is the stage number 1-4. On every
+   evaluation date (`int_segments__as_of_dates`). #}
 
 with
 
-metrics as (
-    select * from {{ ref('int_person_metrics') }}
+inputs as (
+    select * from {{ ref('int_segments__inputs') }}
 ),
 
 staged as (
     select
         person_id,
+        as_of_date,
         case
             when orders_365d >= {{ var('portrait__aipl_loyalty_orders_365d') }} then 'loyalty'
             when orders_365d >= 1 then 'purchase'
-            when product_views_90d + searches_90d + favourites_90d + shares_90d + cart_adds_90d
-                + content_engagements_90d > 0 then 'interest'
+            when interest_events_90d > 0 then 'interest'
             else 'awareness'
         end as segment_code
-    from metrics
+    from inputs
 ),
 
 final as (
     select
         person_id,
+        as_of_date,
         'aipl' as scheme,
         segment_code,
         cast(case segment_code

@@ -3,17 +3,19 @@
    `portrait__lifecycle_active_days` days), `silent` (within `..._silent_days`),
    `churn_warning` (within `..._churn_warning_days`), `churned` (none within them).
    "Within the last N days" counts the as-of day, like the metric windows: fewer than N
-   days since. `score` is the number of days since the last order. #}
+   days since. `score` is the number of days since the last order. On every evaluation
+   date (`int_segments__as_of_dates`). #}
 
 with
 
-metrics as (
-    select * from {{ ref('int_person_metrics') }}
+inputs as (
+    select * from {{ ref('int_segments__inputs') }}
 ),
 
 final as (
     select
         person_id,
+        as_of_date,
         'lifecycle' as scheme,
         case
             when orders_lifetime = 0 or days_since_last_order is null then 'prospect'
@@ -24,7 +26,7 @@ final as (
             else 'churned'
         end as segment_code,
         cast(days_since_last_order as double) as score
-    from metrics
+    from inputs
 )
 
 select * from final

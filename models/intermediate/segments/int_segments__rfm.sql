@@ -3,12 +3,13 @@
    monetary value (lifetime net spend); the recency score and the half-up mean of
    frequency and monetary (`fm_score`) pick one of eleven named segments from the seed
    `rfm_segment_grid`. Persons who never bought are `no_purchase`. `score` is the
-   three-digit RFM code (e.g. 545). #}
+   three-digit RFM code (e.g. 545). Scored on every evaluation date
+   (`int_segments__as_of_dates`), each date's buyers ranked among themselves. #}
 
 with
 
-metrics as (
-    select * from {{ ref('int_person_metrics') }}
+inputs as (
+    select * from {{ ref('int_segments__inputs') }}
 ),
 
 grid as (
@@ -18,19 +19,21 @@ grid as (
 buyers as (
     select
         person_id,
+        as_of_date,
         days_since_last_order,
         orders_lifetime,
         spend_lifetime
-    from metrics
+    from inputs
     where orders_lifetime > 0
 ),
 
 scored as (
     select
         person_id,
-        {{ quintile_score('days_since_last_order desc') }} as r_score,
-        {{ quintile_score('orders_lifetime') }} as f_score,
-        {{ quintile_score('spend_lifetime') }} as m_score
+        as_of_date,
+        {{ quintile_score('days_since_last_order desc', 'as_of_date') }} as r_score,
+        {{ quintile_score('orders_lifetime', 'as_of_date') }} as f_score,
+        {{ quintile_score('spend_lifetime', 'as_of_date') }} as m_score
     from buyers
 ),
 
@@ -43,7 +46,8 @@ with_fm as (
 
 final as (
     select
-        metrics.person_id,
+        inputs.person_id,
+        inputs.as_of_date,
         'rfm' as scheme,
         coalesce(grid.segment_code, 'no_purchase') as segment_code,
         with_fm.r_score,
@@ -51,8 +55,8 @@ final as (
         with_fm.m_score,
         with_fm.fm_score,
         cast(with_fm.r_score * 100 + with_fm.f_score * 10 + with_fm.m_score as double) as score
-    from metrics
-    left join with_fm on metrics.person_id = with_fm.person_id
+    from inputs
+    left join with_fm on inputs.person_id = with_fm.person_id and inputs.as_of_date = with_fm.as_of_date
     left join grid
         on
             with_fm.r_score = grid.r_score

@@ -1,26 +1,30 @@
 {# Value-tier scheme by spend percentile: persons with net spend in the last 365 days
    are ranked by it, and the cumulative share of spenders at or above them (`score`,
    0-1, smaller is better) places them in `vip`, `high`, `medium` (cut-offs: var
-   `portrait__value_tier_cutoffs`) or `low`; everyone else is `no_spend`. #}
+   `portrait__value_tier_cutoffs`) or `low`; everyone else is `no_spend`. On every
+   evaluation date (`int_segments__as_of_dates`), each date's spenders ranked among
+   themselves. #}
 {%- set cutoffs = var('portrait__value_tier_cutoffs') %}
 
 with
 
-metrics as (
-    select * from {{ ref('int_person_metrics') }}
+inputs as (
+    select * from {{ ref('int_segments__inputs') }}
 ),
 
 spenders as (
     select
         person_id,
-        cume_dist() over (order by spend_365d desc) as top_share
-    from metrics
+        as_of_date,
+        cume_dist() over (partition by as_of_date order by spend_365d desc) as top_share
+    from inputs
     where spend_365d > 0
 ),
 
 final as (
     select
-        metrics.person_id,
+        inputs.person_id,
+        inputs.as_of_date,
         'value_tier' as scheme,
         case
             when spenders.top_share is null then 'no_spend'
@@ -30,8 +34,8 @@ final as (
             else 'low'
         end as segment_code,
         cast(spenders.top_share as double) as score
-    from metrics
-    left join spenders on metrics.person_id = spenders.person_id
+    from inputs
+    left join spenders on inputs.person_id = spenders.person_id and inputs.as_of_date = spenders.as_of_date
 )
 
 select * from final

@@ -1,10 +1,11 @@
 {# What each campaign added, treatment against control (intent to treat over everyone
    assigned, the same attribution window for both groups from the campaign's start):
    conversion rates, the uplift with its 95 % interval and p-value, the q-value across
-   the campaigns, incremental orders and revenue (bootstrap interval), and whether the
-   cell is too small to say anything. Computed by `int_campaign__results` (statsmodels,
-   scipy); docs/campaigns.md says which statistics and why. One row per campaign now
-   (`scheme` = `segment_code` = `overall`); the grain leaves room for segment rows. #}
+   the cells looked at together, incremental orders and revenue (bootstrap interval),
+   and whether the cell is too small to say anything. Computed by `int_campaign__results`
+   (statsmodels, scipy); docs/campaigns.md says which statistics and why. One row per
+   campaign (`scheme` = `segment_code` = `overall`) and one per campaign, scheme and
+   segment, the segment being the person's on the day before the campaign started. #}
 
 with
 
