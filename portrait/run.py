@@ -729,7 +729,6 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
             if record_erasures(entries - entries_before, build):
                 _say(f"erasure: {report.erasure['newly_applied_requests']} request(s) applied since the last "
                      "publication; rewriting the working file so no freed block keeps erased data")
-                fault_point("compact")
                 _compact(files.work)
                 report.erasure["compacted"] = True
                 erase_from_channel_exports()

@@ -167,7 +167,7 @@ CASES: list[Case] = [
          "moved aside (`.unreadable-<run id>`), a new one published from the private warehouse",
          "nothing to do", "test_bad_input.py::test_an_unreadable_publication_is_rebuilt"),
     # --- faults during a run
-    Case("kill_at_step", "`kill -9` at the start of a step (preflight, copy, build, validate, publish)", "fails",
+    Case("kill_at_step", "`kill -9` at the start of a step (preflight, copy, build, validate, publish, swap)", "fails",
          "nothing anyone sees changes and no report claims anything; the next run removes the leftovers",
          "run again", "test_run.py::test_a_run_killed_at_each_step_leaves_whole_versions_and_a_report_of_what_was_published[step:validate]"),
     Case("kill_midway", "`kill -9` during the build", "fails", "nothing published changes; the next run cleans up",

@@ -433,10 +433,22 @@ def test_a_failed_run_still_publishes_the_erasure(failure: str, baseline: Path, 
                                  "request_type": "erasure", "requested_at": "2026-06-29 10:00:00"}],
                                RAW_CONTRACT["privacy_requests"]),
                    Path(night.env["PORTRAIT_RAW_DIR"]) / "privacy_requests" / "planted.parquet")
+    # an earlier channel export that holds the person: deleted on every failure path too
+    from portrait.activation.exports import open_ledger
+
+    exports = Path(night.env["PORTRAIT_EXPORT_DIR"])
+    ledger = open_ledger(exports)
+    held = exports / "earlier.csv"
+    held.write_text(f"phone_e164\n+86{phone}\n")
+    ledger.execute("insert into exports values ('EXP-EARLIER', 'vip_care', 'sms', 'full', 1, 0, 0, ?, 'x', 'csv', "
+                   "date '2026-06-29', null, timestamp '2026-06-29 12:00:00')", [str(held)])
+    ledger.execute("insert into export_members values ('EXP-EARLIER', ?, 'h', false, true)", [person_id])
+    ledger.close()
     private_before = night.fingerprint()["private"]
     result, report = night.run(project=project)
     assert result.returncode == 1, result.stderr[-3000:]
     assert report["failed_step"] == failed_step and message in report["message"], report.get("message")
+    assert not held.exists() and report["erasure"]["export_files_deleted"] == ["EXP-EARLIER"]
     assert report["erasure_publication"] is True, result.stderr[-3000:]
     assert "without the erased persons" in result.stderr
     assert night.fingerprint()["private"] == private_before

@@ -245,7 +245,7 @@ def _last_report(nightly: Nightly) -> dict:
 
 
 @pytest.mark.parametrize("point", ["step:preflight", "step:copy", "step:build", "step:validate", "step:publish",
-                                   "before-exports-switch", "step:exports"])
+                                   "step:swap", "before-exports-switch", "step:exports"])
 def test_a_run_killed_at_each_step_leaves_whole_versions_and_a_report_of_what_was_published(
         nightly: Nightly, point: str) -> None:
     """SIGKILL at the start of each step (after the one before it finished), and between
