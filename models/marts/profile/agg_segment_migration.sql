@@ -44,6 +44,7 @@ moves as (
 final as (
     select
         scheme,
+        strftime(period_end, '%Y-%m') as period,
         period_start,
         period_end,
         from_segment,
@@ -54,7 +55,7 @@ final as (
         any_value(to_segment_name_en) as to_segment_name_en,
         count(*) as persons
     from moves
-    group by scheme, period_start, period_end, from_segment, to_segment
+    group by scheme, period, period_start, period_end, from_segment, to_segment
 )
 
 select * from final

@@ -57,14 +57,50 @@ all_tags as (
     select * from predictive_tags
 ),
 
+catalogue as (
+    select * from {{ ref('tag_catalogue') }}
+),
+
+value_labels as (
+    select * from {{ ref('tag_value_labels') }}
+),
+
+cities as (
+    select * from {{ ref('city_tiers') }}
+),
+
+{# Display names of each value: yes/no tags 是/Yes, cities from `city_tiers`, personas
+   from the persona model, label values from the seed `tag_value_labels`; a value with
+   no name (free text) shows as itself. #}
+
 final as (
     select
         all_tags.person_id,
         all_tags.tag_code,
         all_tags.tag_value,
+        case
+            when catalogue.value_type = 'boolean' then '是'
+            when all_tags.tag_code = 'city' then all_tags.tag_value
+            when all_tags.tag_code = 'persona'
+                then coalesce(personas.persona_name_zh, value_labels.value_name_zh, all_tags.tag_value)
+            else coalesce(value_labels.value_name_zh, all_tags.tag_value)
+        end as tag_value_name_zh,
+        case
+            when catalogue.value_type = 'boolean' then 'Yes'
+            when all_tags.tag_code = 'city' then coalesce(cities.city_en, all_tags.tag_value)
+            when all_tags.tag_code = 'persona'
+                then coalesce(personas.persona_name_en, value_labels.value_name_en, all_tags.tag_value)
+            else coalesce(value_labels.value_name_en, all_tags.tag_value)
+        end as tag_value_name_en,
+        case when catalogue.value_type = 'boolean' then all_tags.tag_value = 'true' end as tag_value_boolean,
         as_of.as_of_date
     from all_tags
     cross join as_of
+    left join catalogue on all_tags.tag_code = catalogue.tag_code
+    left join value_labels
+        on all_tags.tag_code = value_labels.tag_code and all_tags.tag_value = value_labels.tag_value
+    left join cities on all_tags.tag_code = 'city' and all_tags.tag_value = cities.city
+    left join personas on all_tags.tag_code = 'persona' and all_tags.person_id = personas.person_id
 )
 
 select * from final
