@@ -10,9 +10,10 @@
    - The window is the same for both groups and starts at the campaign's start, not at a
      send (control persons are never sent anything): the `portrait__campaign_attribution_days`
      local dates from the start date, both ends included.
-   - Conversion: at least one purchase in the window — an online order (any status: it
-     was placed) or a store receipt that is not a return; revenue is what those orders
-     are worth today (`net_amount`: refunded or cancelled online orders count 0).
+   - Conversion: at least one order placed in the window (`is_placed`, as the KPIs and
+     the metric `orders` count: an online order of any status but cancelled, or a store
+     receipt that is not a return); revenue is what those orders are worth today
+     (`net_amount`: refunded online orders count 0).
    - Overlapping campaigns: each campaign is analysed on its own. Its groups are drawn at
      random, so whatever else reached its persons is balanced between them in
      expectation: the estimate is the campaign's effect on top of everything else. #}
@@ -27,7 +28,7 @@ campaigns as (
 
 orders as (
     select * from {{ ref('int_orders_unified') }}
-    where person_id is not null and (channel = 'online' or not is_refund)
+    where person_id is not null and is_placed
 ),
 
 as_of as (

@@ -103,6 +103,8 @@ final as (
         is_purchase,
         is_refund,
         is_cancelled,
+        -- an order placed: online orders of any status but cancelled, store receipts that are not returns
+        (channel = 'online' and not is_cancelled) or (channel = 'store' and not is_refund) as is_placed,
         {{ local_date('ordered_at') }} as order_date,
         ordered_at
     from unioned

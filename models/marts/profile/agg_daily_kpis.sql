@@ -32,10 +32,7 @@ as_of as (
 ),
 
 placed_orders as (
-    select
-        *,
-        (channel = 'online' and not is_cancelled) or (channel = 'store' and not is_refund) as is_placed
-    from orders
+    select * from orders
     where order_date <= (select as_of_date from as_of)
 ),
 

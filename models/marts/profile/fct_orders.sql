@@ -24,6 +24,7 @@ final as (
         is_purchase,
         is_refund,
         is_cancelled,
+        is_placed,
         order_date,
         ordered_at
     from orders
