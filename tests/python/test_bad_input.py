@@ -70,6 +70,22 @@ def new_case(baseline: Path, tmp_path: Path) -> Nightly:
     return Nightly(tmp_path, tmp_path / "landing", baseline / "truth")
 
 
+def plant_earlier_export(night: Nightly, person_id: str, phone: str) -> Path:
+    """An earlier channel export (`EXP-EARLIER`) that holds the person, in the case's export
+    ledger; returns its file."""
+    from portrait.activation.exports import open_ledger
+
+    exports = Path(night.env["PORTRAIT_EXPORT_DIR"])
+    ledger = open_ledger(exports)
+    held = exports / "earlier.csv"
+    held.write_text(f"phone_e164\n+86{phone}\n")
+    ledger.execute("insert into exports values ('EXP-EARLIER', 'vip_care', 'sms', 'full', 1, 0, 0, ?, 'x', 'csv', "
+                   "date '2026-06-29', null, timestamp '2026-06-29 12:00:00')", [str(held)])
+    ledger.execute("insert into export_members values ('EXP-EARLIER', ?, 'h', false, true)", [person_id])
+    ledger.close()
+    return held
+
+
 def raw_file(night: Nightly, table: str) -> Path:
     return sorted((Path(night.env["PORTRAIT_RAW_DIR"]) / table).glob("*.parquet"))[0]
 
@@ -279,20 +295,11 @@ def bad_values(baseline: Path, tmp_path_factory: pytest.TempPathFactory):
         night.staged_before = {r[0]: r[1:] for r in con.execute(
             "select source_table, staged_rows, duplicate_rows from marts.audit_row_reconciliation").fetchall()}
     # An earlier channel export that holds the person the valid erasure names.
-    from portrait.activation.exports import open_ledger
-
     with duckdb.connect(str(night.private), read_only=True) as con:
         person_id = con.execute("select person_id from intermediate.int_identity__person_map "
                                 "where identifier_type = 'phone' and identifier_value = ?",
                                 [planted.phone]).fetchall()[0][0]
-    exports = Path(night.env["PORTRAIT_EXPORT_DIR"])
-    ledger = open_ledger(exports)
-    held = exports / "earlier.csv"
-    held.write_text(f"phone_e164\n+86{planted.phone}\n")
-    ledger.execute("insert into exports values ('EXP-EARLIER', 'vip_care', 'sms', 'full', 1, 0, 0, ?, 'x', 'csv', "
-                   "date '2026-06-29', null, timestamp '2026-06-29 12:00:00')", [str(held)])
-    ledger.execute("insert into export_members values ('EXP-EARLIER', ?, 'h', false, true)", [person_id])
-    ledger.close()
+    plant_earlier_export(night, person_id, planted.phone)
     result, report = night.run()
     night.erased_person_id = person_id
     return night, planted, result, report, reconciliation_before
@@ -433,17 +440,7 @@ def test_a_failed_run_still_publishes_the_erasure(failure: str, baseline: Path, 
                                  "request_type": "erasure", "requested_at": "2026-06-29 10:00:00"}],
                                RAW_CONTRACT["privacy_requests"]),
                    Path(night.env["PORTRAIT_RAW_DIR"]) / "privacy_requests" / "planted.parquet")
-    # an earlier channel export that holds the person: deleted on every failure path too
-    from portrait.activation.exports import open_ledger
-
-    exports = Path(night.env["PORTRAIT_EXPORT_DIR"])
-    ledger = open_ledger(exports)
-    held = exports / "earlier.csv"
-    held.write_text(f"phone_e164\n+86{phone}\n")
-    ledger.execute("insert into exports values ('EXP-EARLIER', 'vip_care', 'sms', 'full', 1, 0, 0, ?, 'x', 'csv', "
-                   "date '2026-06-29', null, timestamp '2026-06-29 12:00:00')", [str(held)])
-    ledger.execute("insert into export_members values ('EXP-EARLIER', ?, 'h', false, true)", [person_id])
-    ledger.close()
+    held = plant_earlier_export(night, person_id, phone)  # deleted on every failure path too
     private_before = night.fingerprint()["private"]
     result, report = night.run(project=project)
     assert result.returncode == 1, result.stderr[-3000:]
