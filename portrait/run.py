@@ -647,7 +647,9 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
                 return None
             builds += 1
             _say(f"erasure: the build failed; bringing only the erasure models up to date (dbt {' '.join(selection)})")
-            result = run_dbt(selection, env=env, check=False, die_with_parent=True, output_to_stderr=True)
+            # a new build start: the ledger counts entries listed before its build as applied
+            result = run_dbt(selection, env={**env, **build_started_env()}, check=False, die_with_parent=True,
+                             output_to_stderr=True)
             if result.returncode != 0:
                 _say("erasure: the erasure models failed too; the erasures are applied by the next run that builds")
                 return None

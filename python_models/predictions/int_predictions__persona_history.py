@@ -23,14 +23,11 @@ def model(dbt, session):
         fitted = PersonaModel.from_row(fitted_rows.iloc[0].to_dict())
         past = dbt.ref("int_persona__features_by_date").filter("not is_current and is_eligible")
         dates = sorted(row[0] for row in past.aggregate("as_of_date", "as_of_date").fetchall())
-        parts = []
+        parts = [pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})]
         for as_of_date in dates:
-            features = past.filter(f"as_of_date = date '{as_of_date}'").df()
-            scored = assign_personas(features, fitted)
+            scored = assign_personas(past.filter(f"as_of_date = date '{as_of_date}'").df(), fitted)
             scored["as_of_date"] = as_of_date
             parts.append(scored[COLUMNS])
-    if not parts:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in COLUMNS})
-    frame = pd.concat(parts, ignore_index=True)
-    frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
+        frame = pd.concat(parts, ignore_index=True)
+        frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
     return frame
