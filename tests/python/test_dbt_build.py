@@ -130,3 +130,14 @@ def test_a_retired_relation_is_dropped_by_the_next_invocation(tiny_warehouse: Wa
         left = con.execute("select count(*) from duckdb_tables() where table_name = 'snap_profile__person_segments'"
                            ).fetchall()[0][0]
     assert left == 0
+
+
+def test_the_published_file_exposure_lists_every_mart(tiny_warehouse: Warehouse) -> None:
+    """The lineage site shows BI reading every mart: the exposure `published_file` depends
+    on each model of models/marts, so a new mart is not left out of it."""
+    manifest = json.loads((tiny_warehouse.work_dir / "target" / "manifest.json").read_text())
+    marts = {node["name"] for node in manifest["nodes"].values()
+             if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")}
+    exposure = manifest["exposures"]["exposure.portrait.published_file"]
+    depends = {uid.split(".")[-1] for uid in exposure["depends_on"]["nodes"]}
+    assert depends == marts and len(marts) >= 25
