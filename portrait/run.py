@@ -558,7 +558,7 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
     def done(started: float) -> None:
         report.steps[-1]["seconds"] = round(time.perf_counter() - started, 2)
 
-    def swap_publication() -> None:
+    def swap_publication(after_erasure: bool) -> None:
         """Rename the new publication and exports in (each rename atomic), noting each in
         the report first, so a kill between them leaves a report that says where it was."""
         report.swap = {"private": swapped_private, "publication": False, "exports": False}
@@ -571,8 +571,8 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
         fault_point("before-exports-switch")
         version_dir = files.exports / files.run_id
         os.replace(files.exports_partial, version_dir)
-        erased = bool(report.erasure and report.erasure["compacted"])
-        switch_exports(files.exports, version_dir, keep_previous=not erased)
+        # after an erasure the previous exports hold the erased persons: not kept for readers
+        switch_exports(files.exports, version_dir, keep_previous=not after_erasure)
         report.swap["exports"] = True
         report.exports = str(files.exports / "current")
         _write_report(files, report)
@@ -613,8 +613,10 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
             _say(f"erasure: {why}, so the last publication is published again without the erased persons")
             write_redacted_publication(files.publish, files.work, files.publish_tmp,
                                        files.exports_partial, files.run_id)
-            swap_publication()
+            swap_publication(after_erasure=True)
             report.erasure_publication = True
+            if files.failed.exists():
+                _remove(files.failed)  # an older failed build may still hold the erased persons
         return swap
 
     def held_erasures(entries_before: int, builds: int, since: float, args: list[str],
@@ -799,8 +801,8 @@ def run(as_of: dt.date | None = None, full_refresh: bool = False,
             swapped_private = True
             os.chmod(files.private, 0o600)
             fsync(files.folder)
-            swap_publication()
             erased = bool(report.erasure and report.erasure["compacted"])
+            swap_publication(after_erasure=erased)
             if erased and files.failed.exists():
                 _remove(files.failed)  # an older failed build may still hold the erased persons
             done(started)

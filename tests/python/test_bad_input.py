@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -465,6 +466,9 @@ def test_a_failed_run_still_publishes_the_erasure(failure: str, baseline: Path, 
     assert run_ids == [(report["run_id"],)]
     assert rows_after["dim_person"] == rows_before["dim_person"] - 1
     assert top > 0  # the last good publication's data, not the new build's
+    # no export version on disk holds the person (the previous one is not kept for readers)
+    versions = [p for p in night.exports.iterdir() if p.is_dir() and not p.is_symlink()]
+    assert [p.name for p in versions] == [os.readlink(night.exports / "current")]
     exported = duckdb.connect().execute(
         f"select count(*) from '{night.exports / 'current' / 'dim_person.parquet'}' where person_id = ?",
         [person_id]).fetchall()[0][0]
