@@ -62,6 +62,8 @@ def print_summary() -> int:
                  else "  (not yet: written by `portrait run`)"))
         print(f"Raw landing zone:               {paths.raw_dir()}")
         print("Lineage docs:                   make docs   (then open http://localhost:8080)")
+        print("Metrics (one definition each):  .venv/bin/mf query --metrics gmv --group-by metric_time__month"
+              "   (docs/metrics.md)")
         print()
         for schema, names in relations.items():
             print(f"  {schema:<14} {len(names):>3} relations: {', '.join(names[:8])}{' ...' if len(names) > 8 else ''}")
