@@ -157,6 +157,11 @@ final as (
         {% for column in key_metrics -%}
             metrics.{{ column }},
         {% endfor -%}
+        {#- the preferred platform in the orders' vocabulary (`fct_orders.platform`), to join on -#}
+        case
+            when metrics.preferred_platform in ('ios', 'android') then 'app'
+            else metrics.preferred_platform
+        end as preferred_order_platform,
         {% for scheme in segment_schemes() -%}
             segments_pivoted.{{ scheme }}_segment,
         {% endfor -%}
