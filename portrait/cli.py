@@ -359,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
             "and run `portrait run --full-refresh` with the key change allowed: every hash and person id changes "
             "and every erasure is re-applied from its raw request. If that run fails, the old key is put back. "
             "When PORTRAIT_HASH_KEY comes from the environment, put the new key in another variable and name it "
-            "with --new-key-from-env. README, \"Rotating the hash key\"."
+            "with --new-key-from-env. docs/privacy.md, \"Rotating the hash key\"."
         ),
     )
     rotate_key.add_argument("--new-key-from-env", metavar="VAR", default=None,

@@ -117,7 +117,7 @@ def check_warehouse_key(private_db: Path, publish_db: Path, key: str, source: st
         f"(hash_key_id) is {fingerprint}, but the key in use (from {source}) has fingerprint {key_id(key)}. "
         "Building with it would change every identifier hash and person id, so nothing was built. "
         f"Use the key the warehouse was built with (restore {paths.hash_key_file()} or set PORTRAIT_HASH_KEY), "
-        "or change it deliberately with `portrait rotate-key` (README, \"Rotating the hash key\")."
+        "or change it deliberately with `portrait rotate-key` (docs/privacy.md, \"Rotating the hash key\")."
     )
 
 

@@ -44,7 +44,7 @@ def missing_key_message(key_file: Path, existing: list[Path]) -> str:
         f"exists ({', '.join(str(path) for path in existing)}). A new key would change every identifier hash "
         "and person id of it, so nothing was run and no key was created. Restore the key file from your backup "
         f"({key_file}, owner-only) or set PORTRAIT_HASH_KEY to the key the warehouse was built with; to change "
-        "the key on purpose, run `portrait rotate-key` (README, \"Rotating the hash key\")."
+        "the key on purpose, run `portrait rotate-key` (docs/privacy.md, \"Rotating the hash key\")."
     )
 
 

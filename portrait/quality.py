@@ -209,7 +209,7 @@ def _checks_for(table: str, columns: set[str], previous: dict | None, tol: Toler
     explained = int(tol.explained_drops.get(table, 0))
     if rows_before is not None and table not in VOLATILE_TABLES:
         if table in HISTORY_TABLES and tol.history_may_shrink:
-            pass  # an erasure removed rows of history (README, "Privacy")
+            pass  # an erasure removed rows of history (docs/privacy.md)
         elif table in HISTORY_TABLES:
             checks.append(Check(table, f"history never shrinks: at least the {rows_before} rows published last",
                                 E.ExpectTableRowCountToBeBetween(min_value=rows_before)))

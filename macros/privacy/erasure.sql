@@ -28,7 +28,7 @@
 {%- endmacro %}
 
 {#- A fingerprint of the hash key (a keyed hash of a constant): entries made under
-    another key are told apart, so a key rotation re-derives them (README, "Privacy"). -#}
+    another key are told apart, so a key rotation re-derives them (docs/privacy.md). -#}
 {% macro hash_key_id() -%}
     substr({{ identifier_hash_of_type("'portrait/key-id'", "'portrait'") }}, 1, 16)
 {%- endmacro %}

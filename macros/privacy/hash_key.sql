@@ -5,7 +5,7 @@
     has another fingerprint, naming both (never the key). A rotation is allowed by the var
     `portrait__rotate_hash_key: true`, or by `PORTRAIT_ROTATE_HASH_KEY` holding the fingerprint
     of the key in use (what `portrait rotate-key` sets). A warehouse without the record (new,
-    or built before it existed) passes: its build records the key. README, "Rotating the
+    or built before it existed) passes: its build records the key. docs/privacy.md, "Rotating the
     hash key". -#}
 {% macro check_hash_key() %}
     {%- if execute -%}
@@ -28,7 +28,7 @@
                         ~ recorded ~ ", but PORTRAIT_HASH_KEY has fingerprint " ~ current ~ ". Building with it would change every identifier hash "
                         ~ "and person id, so nothing was built. Use the key the warehouse was built with (restore .portrait_hash_key or set "
                         ~ "PORTRAIT_HASH_KEY), or change it deliberately with `portrait rotate-key` (or --vars '{portrait__rotate_hash_key: true}' "
-                        ~ "with --full-refresh; README, \"Rotating the hash key\")."
+                        ~ "with --full-refresh; docs/privacy.md, \"Rotating the hash key\")."
                     ) }}
                 {%- endif -%}
             {%- endif -%}

@@ -2,7 +2,7 @@
    under the current key too: the first build with the new key re-resolves each request
    from its raw `privacy_requests` row. A request missing here was removed from the landing
    zone, and its person would come back: restore the request's raw file (or rotate back)
-   before publishing. README, "Privacy". #}
+   before publishing. docs/privacy.md. #}
 with
 
 entries as (
